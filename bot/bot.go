@@ -1,0 +1,199 @@
+package bot
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"mekongbot/flows"
+)
+
+// Config is what a Bot needs; cmd/mekongbot fills it from the environment.
+type Config struct {
+	Token    string
+	Endpoint string // Bot API endpoint format, e.g. DefaultEndpoint
+	Engine   *flows.Engine
+	Limits   SendLimits
+	Workers  int
+	Admins   map[int64]bool
+	Log      *slog.Logger
+	// LogKey keys the hash that stands for user ids in logs.
+	LogKey []byte
+	// PollTimeout is the long-poll duration (default 30s).
+	PollTimeout time.Duration
+	// DrainTimeout bounds how long a stop waits for in-flight updates.
+	DrainTimeout time.Duration
+}
+
+// Bot receives updates, runs them through the flows engine and sends replies.
+type Bot struct {
+	cfg    Config
+	send   *Sender
+	poll   *tgbotapi.BotAPI
+	log    *slog.Logger
+	Self   tgbotapi.User
+	ctxDoc *ctxClient
+}
+
+// New builds a Bot; nothing is contacted until Run.
+func New(cfg Config) *Bot {
+	if cfg.PollTimeout == 0 {
+		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	poll := newAPI(cfg.Token, cfg.Endpoint, cfg.PollTimeout+10*time.Second)
+	pc := &ctxClient{c: poll.Client.(*http.Client)}
+	poll.Client = pc
+	return &Bot{
+		cfg:    cfg,
+		send:   NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log),
+		poll:   poll,
+		log:    cfg.Log,
+		ctxDoc: pc,
+	}
+}
+
+// Run checks the token, then polls and handles updates until ctx ends. On
+// stop it finishes the updates in flight (within DrainTimeout) and returns.
+func (b *Bot) Run(ctx context.Context) error {
+	me, err := b.send.api.GetMe()
+	if err != nil {
+		if apiErr := asAPIError("getMe", err); apiErr != nil && apiErr.Code == 401 {
+			return ErrUnauthorized
+		}
+		return fmt.Errorf("connect to the Bot API: %w", Redact(err, b.cfg.Token))
+	}
+	b.Self = me
+	b.log.Info("bot connected", "username", me.UserName)
+
+	// Work continues for DrainTimeout after ctx ends, so in-flight updates finish.
+	work, stopWork := drainContext(ctx, b.cfg.DrainTimeout)
+	defer stopWork()
+	d := NewDispatcher(b.cfg.Workers, 64)
+	defer d.Close()
+
+	b.ctxDoc.setContext(ctx)
+	p := &Poller{api: b.poll, timeout: int(b.cfg.PollTimeout / time.Second), log: b.log,
+		handle: func(_ context.Context, batch []tgbotapi.Update) error { return b.handleBatch(work, d, batch) }}
+	if err := p.Run(ctx); err != nil {
+		return err
+	}
+	b.log.Info("stopping: finishing updates in flight")
+	return nil
+}
+
+// handleBatch hands every update to the dispatcher and waits until all ran.
+func (b *Bot) handleBatch(ctx context.Context, d *Dispatcher, batch []tgbotapi.Update) error {
+	var wg sync.WaitGroup
+	for _, u := range batch {
+		in, ok := toEvent(u)
+		if !ok {
+			b.ignored(ctx, in, u)
+			continue
+		}
+		wg.Add(1)
+		job := func() { defer wg.Done(); b.handle(ctx, in) }
+		if err := d.Submit(ctx, in.event.ChatID, job); err != nil {
+			wg.Done()
+			wg.Wait()
+			return fmt.Errorf("queue update %d: %w", u.UpdateID, err)
+		}
+	}
+	wg.Wait()
+	return nil
+}
+
+func (b *Bot) ignored(ctx context.Context, in incoming, u tgbotapi.Update) {
+	if in.callbackID != "" {
+		_ = b.send.AnswerButton(ctx, in.callbackID)
+	}
+	b.log.Debug("update ignored", "update_id", u.UpdateID)
+}
+
+// handle runs one update: answer a button at once, process, deliver. A
+// panic is logged and answered with an apology; it never stops the bot.
+func (b *Bot) handle(ctx context.Context, in incoming) {
+	start := time.Now()
+	ev := in.event
+	ev.IsStaff = b.cfg.Admins[ev.UserID]
+	defer func() {
+		if v := recover(); v != nil {
+			b.log.Error("panic while handling update", "user", b.userHash(ev.UserID), "panic", v)
+		}
+	}()
+	if in.callbackID != "" {
+		if err := b.send.AnswerButton(ctx, in.callbackID); err != nil {
+			b.log.Warn("answer button", "err", Redact(err, b.cfg.Token))
+		}
+	}
+	replies, err := b.cfg.Engine.Process(ctx, ev)
+	if err != nil {
+		b.log.Error("handle update", "user", b.userHash(ev.UserID), "kind", ev.Kind, "err", err)
+	}
+	if err := b.send.Deliver(ctx, ev.ChatID, ev.MessageID, replies); err != nil {
+		b.log.Error("send reply", "user", b.userHash(ev.UserID), "err", Redact(err, b.cfg.Token))
+	}
+	b.log.Debug("update handled", "user", b.userHash(ev.UserID), "kind", ev.Kind, "took", time.Since(start))
+}
+
+// userHash stands for a user id in logs: stable within a deployment, not
+// reversible without the key.
+func (b *Bot) userHash(id int64) string {
+	m := hmac.New(sha256.New, b.cfg.LogKey)
+	_ = binary.Write(m, binary.BigEndian, id)
+	return hex.EncodeToString(m.Sum(nil)[:6])
+}
+
+// drainContext returns a context that ends DrainTimeout after parent ends.
+func drainContext(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(grace, cancel)
+		_ = t
+	})
+	return ctx, func() { stop(); cancel() }
+}
+
+// ctxClient binds the library's context-free requests to a context, so that a
+// stop interrupts a long poll at once.
+type ctxClient struct {
+	mu  sync.Mutex
+	ctx context.Context
+	c   *http.Client
+}
+
+func (c *ctxClient) setContext(ctx context.Context) {
+	c.mu.Lock()
+	c.ctx = ctx
+	c.mu.Unlock()
+}
+
+func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	ctx := c.ctx
+	c.mu.Unlock()
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+	return c.c.Do(req)
+}
+
+var _ = errors.New

@@ -1,0 +1,206 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"golang.org/x/time/rate"
+
+	"mekongbot/flows"
+)
+
+// SendLimits are Telegram's broadcast limits as the bot keeps them.
+type SendLimits struct {
+	// PerSecond is the overall message rate (Telegram: about 30/s).
+	PerSecond float64
+	// PerChat is the rate per chat (Telegram: about 1/s).
+	PerChat float64
+	// ChatBurst lets a reply of a few messages go out at once; Telegram
+	// tolerates short bursts in one chat.
+	ChatBurst int
+}
+
+// maxAttempts bounds retries of one call on 5xx and network errors.
+const maxAttempts = 5
+
+// Sender calls the Bot API within the limits, waits out 429 retry_after and
+// retries temporary failures with backoff.
+type Sender struct {
+	api    *tgbotapi.BotAPI
+	global *rate.Limiter
+	limits SendLimits
+	log    *slog.Logger
+
+	mu    sync.Mutex
+	chats map[int64]*chatLimiter
+}
+
+type chatLimiter struct {
+	lim  *rate.Limiter
+	used time.Time
+}
+
+// NewSender returns a Sender using api.
+func NewSender(api *tgbotapi.BotAPI, limits SendLimits, log *slog.Logger) *Sender {
+	if limits.ChatBurst < 1 {
+		limits.ChatBurst = 1
+	}
+	return &Sender{
+		api:    api,
+		global: rate.NewLimiter(rate.Limit(limits.PerSecond), max(1, int(limits.PerSecond/5))),
+		limits: limits,
+		log:    log,
+		chats:  map[int64]*chatLimiter{},
+	}
+}
+
+// Deliver sends a chat its replies in order. A reply marked Edit replaces the
+// message with messageID; when that cannot be edited it is sent anew.
+func (s *Sender) Deliver(ctx context.Context, chatID int64, messageID int, replies []flows.Reply) error {
+	for _, r := range replies {
+		for _, m := range render(r) {
+			if err := s.deliverOne(ctx, chatID, messageID, m); err != nil {
+				return fmt.Errorf("deliver to chat %d: %w", chatID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Sender) deliverOne(ctx context.Context, chatID int64, messageID int, m rendered) error {
+	if m.edit && messageID != 0 {
+		edit := tgbotapi.NewEditMessageText(chatID, messageID, m.text)
+		edit.ParseMode = tgbotapi.ModeHTML
+		edit.DisableWebPagePreview = true
+		edit.ReplyMarkup = m.keyboard
+		err := s.Call(ctx, chatID, edit)
+		var apiErr *APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.Code != 400 {
+			return err
+		}
+		// Too old to edit, deleted, or not ours: send it as a new message.
+	}
+	msg := tgbotapi.NewMessage(chatID, m.text)
+	msg.ParseMode = tgbotapi.ModeHTML
+	msg.DisableWebPagePreview = true
+	if m.keyboard != nil {
+		msg.ReplyMarkup = *m.keyboard
+	}
+	return s.Call(ctx, chatID, msg)
+}
+
+// AnswerButton acknowledges a button press so the person's app stops
+// waiting. It is not a message, so chat limits do not apply.
+func (s *Sender) AnswerButton(ctx context.Context, callbackID string) error {
+	return s.Call(ctx, 0, tgbotapi.NewCallback(callbackID, ""))
+}
+
+// Call makes one Bot API call for chatID (0: not a message to a chat) within
+// the limits, retrying 429 after retry_after and 5xx/network errors with
+// backoff. "Message is not modified" counts as success.
+func (s *Sender) Call(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if err = s.wait(ctx, chatID); err != nil {
+			return err
+		}
+		_, err = s.api.Request(c)
+		wait, retry := s.judge(c, err, attempt)
+		if !retry {
+			return err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// judge decides whether a call's outcome is final and how long to wait if not.
+// It rewrites err in place to a redacted *APIError or network error.
+func (s *Sender) judge(c tgbotapi.Chattable, err error, attempt int) (time.Duration, bool) {
+	if err == nil {
+		return 0, false
+	}
+	method := methodName(c)
+	if apiErr := asAPIError(method, err); apiErr != nil {
+		switch {
+		case apiErr.notModified():
+			return 0, false
+		case apiErr.Code == 429:
+			s.log.Warn("telegram rate limit", "method", method, "retry_after", apiErr.RetryAfter)
+			return time.Duration(max(1, apiErr.RetryAfter)) * time.Second, attempt < maxAttempts
+		case apiErr.Temporary():
+			return backoff(attempt), attempt < maxAttempts
+		}
+		return 0, false
+	}
+	s.log.Warn("telegram call failed", "method", method, "attempt", attempt, "err", Redact(err, s.api.Token))
+	return backoff(attempt), attempt < maxAttempts
+}
+
+func (s *Sender) wait(ctx context.Context, chatID int64) error {
+	if chatID != 0 {
+		if err := s.chat(chatID).Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return s.global.Wait(ctx)
+}
+
+// chat returns the chat's limiter, forgetting limiters idle for a minute.
+func (s *Sender) chat(chatID int64) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	cl := s.chats[chatID]
+	if cl == nil {
+		if len(s.chats) > 10000 {
+			s.sweep(now)
+		}
+		cl = &chatLimiter{lim: rate.NewLimiter(rate.Limit(s.limits.PerChat), s.limits.ChatBurst)}
+		s.chats[chatID] = cl
+	}
+	cl.used = now
+	return cl.lim
+}
+
+func (s *Sender) sweep(now time.Time) {
+	for id, cl := range s.chats {
+		if now.Sub(cl.used) > time.Minute {
+			delete(s.chats, id)
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	return time.Duration(100<<attempt) * time.Millisecond // 200ms, 400ms, ... 3.2s
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func methodName(c tgbotapi.Chattable) string {
+	switch c.(type) {
+	case tgbotapi.MessageConfig:
+		return "sendMessage"
+	case tgbotapi.EditMessageTextConfig:
+		return "editMessageText"
+	case tgbotapi.CallbackConfig:
+		return "answerCallbackQuery"
+	}
+	return fmt.Sprintf("%T", c)
+}

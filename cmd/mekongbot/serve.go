@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"mekongbot/bot"
+)
+
+func serve(ctx context.Context, args []string, env Env) error {
+	if len(args) > 0 {
+		fmt.Fprintf(env.Stderr, "serve takes no arguments; it is configured from the environment\n%s", usage)
+		return errUsage
+	}
+	cfg, err := ParseServeConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.Stderr, cfg.LogLevel)
+	a, err := openApp(ctx, cfg.RedisURL, cfg.KeyPrefix, cfg.SessionTTL, log, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	stopHTTP, err := serveHealth(ctx, cfg.ListenAddr, a)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+
+	b := bot.New(bot.Config{
+		Token:       cfg.Token,
+		Endpoint:    cfg.Endpoint,
+		Engine:      a.engine,
+		Limits:      bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
+		Admins:      cfg.Admins,
+		Log:         log,
+		LogKey:      logKey(cfg.LogHashKey),
+		PollTimeout: cfg.PollTimeout,
+	})
+	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
+	return b.Run(ctx)
+}
+
+// logKey keys the hash that stands for user ids in logs. Without a
+// configured key each process picks its own, so hashes match only within it.
+func logKey(configured string) []byte {
+	if configured != "" {
+		return []byte(configured)
+	}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+}
+
+// serveHealth answers /healthz (alive) and /readyz (Redis answers).
+func serveHealth(ctx context.Context, addr string, a *app) (func(), error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		pingCtx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := a.redis.Ping(pingCtx).Err(); err != nil {
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on LISTEN_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err // the bot keeps running without health endpoints
+		}
+	}()
+	return func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}, nil
+}

@@ -1,0 +1,84 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+)
+
+// MaxButtonData is Telegram's limit for callback data, in bytes.
+const MaxButtonData = 64
+
+// Action is what a button does. The single-byte values are persisted in
+// messages people still have on screen: never reuse or renumber one.
+type Action byte
+
+const (
+	ActOpen     Action = 'p' // open page Arg
+	ActBack     Action = 'b' // back to the previous page
+	ActMenu     Action = 'm' // main menu
+	ActSources  Action = 's' // sources of page Arg
+	ActLangMenu Action = 'L' // show the language choice
+	ActLang     Action = 'l' // choose language Arg
+	ActRole     Action = 'r' // choose role Arg ("w" or "o")
+)
+
+var knownActions = map[Action]bool{
+	ActOpen: true, ActBack: true, ActMenu: true, ActSources: true,
+	ActLangMenu: true, ActLang: true, ActRole: true,
+}
+
+// ErrBadButton is returned for button data this bot did not make.
+var ErrBadButton = errors.New("invalid button data")
+
+// Press is a decoded button.
+type Press struct {
+	Action Action
+	Arg    string
+}
+
+// Encode returns the button data for p. It panics when the result would not
+// fit Telegram's limit: that is a programming error caught by tests.
+func (p Press) Encode() string {
+	s := string(p.Action)
+	if p.Arg != "" {
+		s += ":" + p.Arg
+	}
+	if len(s) > MaxButtonData {
+		panic(fmt.Sprintf("button data %q is over %d bytes", s, MaxButtonData))
+	}
+	return s
+}
+
+// DecodePress parses untrusted button data.
+func DecodePress(data string) (Press, error) {
+	if data == "" || len(data) > MaxButtonData {
+		return Press{}, ErrBadButton
+	}
+	p := Press{Action: Action(data[0])}
+	if !knownActions[p.Action] {
+		return Press{}, ErrBadButton
+	}
+	if len(data) == 1 {
+		return p, nil
+	}
+	if data[1] != ':' || !validArg(data[2:]) {
+		return Press{}, ErrBadButton
+	}
+	p.Arg = data[2:]
+	return p, nil
+}
+
+// validArg accepts the characters page ids and codes are made of.
+func validArg(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,137 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// Request is one event being handled: the event, the chat's session (which
+// handlers change in place), the resolved language, and the replies so far.
+type Request struct {
+	Event   Event
+	Session Session
+	// Known is false for a chat the store has never seen (or has forgotten).
+	Known bool
+	// Lang is resolved once per request: stored choice, client language, English.
+	Lang    string
+	replies []Reply
+}
+
+// Reply adds a message to send back.
+func (r *Request) Reply(rep Reply) { r.replies = append(r.replies, rep) }
+
+// Replies returns what the handlers answered.
+func (r *Request) Replies() []Reply { return r.replies }
+
+// Handler handles one request. An error means the request failed as a whole:
+// its session is not saved.
+type Handler interface {
+	Handle(ctx context.Context, r *Request) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, r *Request) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, r *Request) error { return f(ctx, r) }
+
+// Middleware wraps a handler.
+type Middleware func(Handler) Handler
+
+// Chain applies middleware so that the first one listed runs first.
+func Chain(h Handler, mw ...Middleware) Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
+
+// Engine runs the conversation: it loads the session, handles the event and
+// saves the session back when handling succeeded.
+type Engine struct {
+	store   Store
+	catalog Catalog
+	text    Localizer
+	log     *slog.Logger
+	handler Handler
+}
+
+// Config holds what an Engine needs.
+type Config struct {
+	Store   Store
+	Catalog Catalog
+	Text    Localizer
+	Log     *slog.Logger // nil: discard
+}
+
+// NewEngine builds an Engine with the standard routes.
+func NewEngine(c Config) *Engine {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, log: c.Log}
+	e.handler = Chain(e.routes(), Recover, resolveLang)
+	return e
+}
+
+// Process handles one event for its chat. Callers must not process two events
+// of the same chat at once. On failure it returns a localized apology to send
+// together with the error to log; the session is then left as it was.
+func (e *Engine) Process(ctx context.Context, ev Event) ([]Reply, error) {
+	s, known, err := e.store.Load(ctx, ev.ChatID)
+	if err != nil {
+		return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+	}
+	r := &Request{Event: ev, Session: s, Known: known}
+	if err := e.handler.Handle(ctx, r); err != nil {
+		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+	}
+	if err := e.store.Save(ctx, ev.ChatID, r.Session); err != nil {
+		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+	}
+	return r.replies, nil
+}
+
+func (e *Engine) apology(ev Event, s Session) []Reply {
+	lang := pickLang(s, ev)
+	return []Reply{{
+		Text:    e.text.Text(lang, "Apology", nil),
+		Buttons: [][]Button{{e.button(lang, "BtnMenu", Press{Action: ActMenu})}},
+	}}
+}
+
+// PanicError is a recovered panic, returned as an error.
+type PanicError struct{ Value any }
+
+func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v", p.Value) }
+
+// Recover turns a panic in a handler into a *PanicError.
+func Recover(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, r *Request) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				err = &PanicError{Value: v}
+			}
+		}()
+		return next.Handle(ctx, r)
+	})
+}
+
+func resolveLang(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, r *Request) error {
+		r.Lang = pickLang(r.Session, r.Event)
+		return next.Handle(ctx, r)
+	})
+}
+
+// pickLang: the person's stored choice wins, then their app's language, then English.
+func pickLang(s Session, ev Event) string {
+	if s.Lang != "" {
+		return s.Lang
+	}
+	if l := SupportedLang(ev.ClientLang); l != "" {
+		return l
+	}
+	return DefaultLang
+}
