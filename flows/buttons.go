@@ -22,9 +22,10 @@ const (
 	ActRole     Action = 'r' // choose role Arg ("w" or "o")
 )
 
+// knownActions maps each action to whether it takes an argument.
 var knownActions = map[Action]bool{
-	ActOpen: true, ActBack: true, ActMenu: true, ActSources: true,
-	ActLangMenu: true, ActLang: true, ActRole: true,
+	ActOpen: true, ActSources: true, ActLang: true, ActRole: true,
+	ActBack: false, ActMenu: false, ActLangMenu: false,
 }
 
 // ErrBadButton is returned for button data this bot did not make.
@@ -55,10 +56,11 @@ func DecodePress(data string) (Press, error) {
 		return Press{}, ErrBadButton
 	}
 	p := Press{Action: Action(data[0])}
-	if !knownActions[p.Action] {
+	takesArg, known := knownActions[p.Action]
+	if !known || takesArg != (len(data) > 1) {
 		return Press{}, ErrBadButton
 	}
-	if len(data) == 1 {
+	if !takesArg {
 		return p, nil
 	}
 	if data[1] != ':' || !validArg(data[2:]) {

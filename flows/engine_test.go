@@ -1,0 +1,227 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"mekongbot/flows"
+)
+
+const chat = 42
+
+func cmd(name, args string) flows.Event {
+	return flows.Event{ChatID: chat, Kind: flows.KindCommand, Command: name, Text: args}
+}
+func press(a flows.Action, arg string) flows.Event {
+	return flows.Event{ChatID: chat, Kind: flows.KindButton, Data: flows.Press{Action: a, Arg: arg}.Encode(), MessageID: 7}
+}
+func raw(data string) flows.Event {
+	return flows.Event{ChatID: chat, Kind: flows.KindButton, Data: data, MessageID: 7}
+}
+func text(s string) flows.Event { return flows.Event{ChatID: chat, Kind: flows.KindText, Text: s} }
+func other(kind string) flows.Event {
+	return flows.Event{ChatID: chat, Kind: flows.KindOther, Other: kind}
+}
+
+var (
+	newbie   = flows.Session{}
+	worker   = flows.Session{Lang: "km", Role: flows.RoleWorker, Page: "root"}
+	official = flows.Session{Lang: "vi", Role: flows.RoleOfficial, Page: "root"}
+	onFees   = flows.Session{Lang: "km", Role: flows.RoleWorker, Page: "pre.fees", Back: []string{"root", "pre"}}
+)
+
+// labels flattens a reply's buttons to their texts.
+func labels(r flows.Reply) []string {
+	var out []string
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			out = append(out, b.Text)
+		}
+	}
+	return out
+}
+
+func TestEngine(t *testing.T) {
+	tests := []struct {
+		name      string
+		start     *flows.Session // nil: a chat never seen
+		clientLng string
+		event     flows.Event
+		want      flows.Session
+		wantTitle string
+		wantNote  string
+		wantEdit  bool
+		wantBtns  []string // nil: not checked
+	}{
+		{name: "first /start picks the app language and asks for a language",
+			clientLng: "km-KH", event: cmd("start", ""),
+			want: flows.Session{State: flows.StateChooseLang}, wantTitle: "km:ChooseLanguage",
+			wantBtns: []string{"km:LanguageName", "lo:LanguageName", "my:LanguageName", "vi:LanguageName", "th:LanguageName", "zh:LanguageName", "en:LanguageName"}},
+		{name: "unknown app language falls back to English",
+			clientLng: "fr", event: cmd("start", ""),
+			want: flows.Session{State: flows.StateChooseLang}, wantTitle: "en:ChooseLanguage"},
+		{name: "choosing a language asks the role in it",
+			start: &flows.Session{State: flows.StateChooseLang}, event: press(flows.ActLang, "lo"),
+			want: flows.Session{Lang: "lo", State: flows.StateChooseRole}, wantTitle: "lo:ChooseRole", wantEdit: true},
+		{name: "a forged language is refused and the question asked again",
+			start: &flows.Session{State: flows.StateChooseLang}, event: press(flows.ActLang, "xx"),
+			want: flows.Session{State: flows.StateChooseLang}, wantTitle: "en:ChooseLanguage"},
+		{name: "typing during onboarding repeats the question",
+			start: &flows.Session{Lang: "my", State: flows.StateChooseRole}, event: text("hello"),
+			want: flows.Session{Lang: "my", State: flows.StateChooseRole}, wantTitle: "my:ChooseRole"},
+		{name: "choosing worker shows the main menu",
+			start: &flows.Session{Lang: "km", State: flows.StateChooseRole}, event: press(flows.ActRole, "w"),
+			want: worker, wantTitle: "km:T:root", wantEdit: true,
+			wantBtns: []string{"km:T:pre", "km:T:mou", "km:T:help", "km:BtnLanguage"}},
+		{name: "officials see the MoU section first",
+			start: &flows.Session{Lang: "vi", State: flows.StateChooseRole}, event: press(flows.ActRole, "o"),
+			want: official, wantTitle: "vi:T:root", wantEdit: true,
+			wantBtns: []string{"vi:T:mou", "vi:T:pre", "vi:T:help", "vi:BtnLanguage"}},
+		{name: "stored language wins over the app language",
+			start: &worker, clientLng: "th", event: cmd("menu", ""),
+			want: worker, wantTitle: "km:T:root"},
+		{name: "opening a page remembers where we were",
+			start: &worker, event: press(flows.ActOpen, "pre"),
+			want: flows.Session{Lang: "km", Role: 'w', Page: "pre", Back: []string{"root"}}, wantTitle: "km:T:pre", wantEdit: true,
+			wantBtns: []string{"km:T:pre.fees", "km:BtnBack", "km:BtnMenu", "km:BtnHelp"}},
+		{name: "a leaf page has related pages, sources and navigation",
+			start: &flows.Session{Lang: "km", Role: 'w', Page: "pre", Back: []string{"root"}}, event: press(flows.ActOpen, "pre.fees"),
+			want: onFees, wantTitle: "km:T:pre.fees", wantEdit: true,
+			wantBtns: []string{"↪ km:T:help", "km:BtnSources", "km:BtnBack", "km:BtnMenu", "km:BtnHelp"}},
+		{name: "help pages do not offer help again",
+			start: &worker, event: press(flows.ActOpen, "help"),
+			want: flows.Session{Lang: "km", Role: 'w', Page: "help", Back: []string{"root"}}, wantTitle: "km:T:help", wantEdit: true,
+			wantBtns: []string{"km:BtnSources", "km:BtnBack", "km:BtnMenu"}},
+		{name: "back returns to the previous page",
+			start: &onFees, event: press(flows.ActBack, ""),
+			want: flows.Session{Lang: "km", Role: 'w', Page: "pre", Back: []string{"root"}}, wantTitle: "km:T:pre", wantEdit: true},
+		{name: "back with no history goes to the parent",
+			start: &flows.Session{Lang: "km", Role: 'w', Page: "pre.fees"}, event: press(flows.ActBack, ""),
+			want: flows.Session{Lang: "km", Role: 'w', Page: "pre"}, wantTitle: "km:T:pre", wantEdit: true},
+		{name: "main menu clears the history",
+			start: &onFees, event: press(flows.ActMenu, ""),
+			want: worker, wantTitle: "km:T:root", wantEdit: true},
+		{name: "sources list notes, links and the review date, and keep the page",
+			start: &onFees, event: press(flows.ActSources, "pre.fees"),
+			want: onFees, wantTitle: "km:SourcesTitle{Count=1,Page=km:T:pre.fees}", wantEdit: true,
+			wantBtns: []string{"km:BtnBack", "km:BtnMenu"}},
+		{name: "a forged button re-shows the current page with a note",
+			start: &onFees, event: raw("p:../../etc"),
+			want: onFees, wantTitle: "km:T:pre.fees", wantNote: "km:StaleButton"},
+		{name: "a button for a page that no longer exists is stale",
+			start: &onFees, event: press(flows.ActOpen, "gone.page"),
+			want: onFees, wantTitle: "km:T:pre.fees", wantNote: "km:StaleButton"},
+		{name: "garbage bytes are stale",
+			start: &worker, event: raw("\xff\xfe"),
+			want: worker, wantTitle: "km:T:root", wantNote: "km:StaleButton"},
+		{name: "a sticker gets a note and the current page",
+			start: &onFees, event: other("sticker"),
+			want: onFees, wantTitle: "km:T:pre.fees", wantNote: "km:UnsupportedMessage"},
+		{name: "typed text gets a note",
+			start: &worker, event: text(strings.Repeat("ក", 5000)),
+			want: worker, wantTitle: "km:T:root", wantNote: "km:TypedText"},
+		{name: "an unknown command gets a note",
+			start: &worker, event: cmd("sudo", "rm"),
+			want: worker, wantTitle: "km:T:root", wantNote: "km:UnknownCommand"},
+		{name: "/start with a page opens it, also for a newcomer",
+			clientLng: "th", event: cmd("start", "pre.fees"),
+			want: flows.Session{Lang: "th", Page: "pre.fees"}, wantTitle: "th:T:pre.fees"},
+		{name: "/start with an unknown payload greets a newcomer normally",
+			clientLng: "th", event: cmd("start", "nope"),
+			want: flows.Session{State: flows.StateChooseLang}, wantTitle: "th:ChooseLanguage"},
+		{name: "/start for someone known shows the main menu",
+			start: &onFees, event: cmd("start", ""),
+			want: worker, wantTitle: "km:T:root"},
+		{name: "/language offers every language",
+			start: &worker, event: cmd("language", ""),
+			want: worker, wantTitle: "km:ChooseLanguage"},
+		{name: "changing language keeps the page",
+			start: &onFees, event: press(flows.ActLang, "zh"),
+			want: flows.Session{Lang: "zh", Role: 'w', Page: "pre.fees", Back: []string{"root", "pre"}}, wantTitle: "zh:T:pre.fees", wantEdit: true},
+		{name: "/help explains the buttons",
+			start: &worker, event: cmd("help", ""),
+			want: worker, wantTitle: "km:HelpTitle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := flows.NewMemStore()
+			if tt.start != nil {
+				mustSave(t, store, *tt.start)
+			}
+			e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}})
+			ev := tt.event
+			ev.ClientLang = tt.clientLng
+			replies, err := e.Process(context.Background(), ev)
+			if err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			if len(replies) != 1 {
+				t.Fatalf("got %d replies, want 1: %+v", len(replies), replies)
+			}
+			r := replies[0]
+			if r.Title != tt.wantTitle || r.Note != tt.wantNote || r.Edit != tt.wantEdit {
+				t.Errorf("reply title=%q note=%q edit=%v, want %q %q %v", r.Title, r.Note, r.Edit, tt.wantTitle, tt.wantNote, tt.wantEdit)
+			}
+			if tt.wantBtns != nil && !reflect.DeepEqual(labels(r), tt.wantBtns) {
+				t.Errorf("buttons = %q, want %q", labels(r), tt.wantBtns)
+			}
+			got, _, _ := store.Load(context.Background(), chat)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("session = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func mustSave(t *testing.T, s flows.Store, sess flows.Session) {
+	t.Helper()
+	if err := s.Save(context.Background(), chat, sess); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// panicCatalog blows up on every lookup, like a bug in a flow would.
+type panicCatalog struct{ fakeCatalog }
+
+func (panicCatalog) Text(string, string) (string, string) { panic("boom") }
+
+func TestPanicIsAnApologyAndTheSessionIsKept(t *testing.T) {
+	store := flows.NewMemStore()
+	mustSave(t, store, onFees)
+	e := flows.NewEngine(flows.Config{Store: store, Catalog: panicCatalog{newFakeCatalog()}, Text: fakeText{}})
+	replies, err := e.Process(context.Background(), press(flows.ActOpen, "pre"))
+	var perr *flows.PanicError
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a PanicError", err)
+	}
+	if len(replies) != 1 || replies[0].Text != "km:Apology" {
+		t.Errorf("replies = %+v, want one km apology", replies)
+	}
+	got, _, _ := store.Load(context.Background(), chat)
+	if !reflect.DeepEqual(got, onFees) {
+		t.Errorf("session changed to %+v after a failure", got)
+	}
+}
+
+// failingStore fails every call, like Redis being down.
+type failingStore struct{ flows.MemStore }
+
+func (*failingStore) Load(context.Context, int64) (flows.Session, bool, error) {
+	return flows.Session{}, false, errors.New("connection refused")
+}
+
+func TestStoreFailureIsAnApology(t *testing.T) {
+	e := flows.NewEngine(flows.Config{Store: &failingStore{}, Catalog: newFakeCatalog(), Text: fakeText{}})
+	ev := cmd("menu", "")
+	ev.ClientLang = "lo"
+	replies, err := e.Process(context.Background(), ev)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v, want the store's error", err)
+	}
+	if len(replies) != 1 || replies[0].Text != "lo:Apology" {
+		t.Errorf("replies = %+v, want one lo apology", replies)
+	}
+}
