@@ -70,3 +70,16 @@ func equalFold(a, b string) bool {
 	}
 	return true
 }
+
+// SearchHit is one page found for a typed question.
+type SearchHit struct {
+	ID      string
+	Title   string
+	Snippet string
+}
+
+// Searcher finds the pages that answer a typed question, best first, at most
+// limit. An empty result means nothing answers it well.
+type Searcher interface {
+	Search(lang, query string, limit int) []SearchHit
+}

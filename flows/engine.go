@@ -50,11 +50,13 @@ func Chain(h Handler, mw ...Middleware) Handler {
 // Engine runs the conversation: it loads the session, handles the event and
 // saves the session back when handling succeeded.
 type Engine struct {
-	store   Store
-	catalog Catalog
-	text    Localizer
-	log     *slog.Logger
-	handler Handler
+	store    Store
+	catalog  Catalog
+	text     Localizer
+	searcher Searcher
+	insights Insights
+	log      *slog.Logger
+	handler  Handler
 }
 
 // Config holds what an Engine needs.
@@ -62,7 +64,11 @@ type Config struct {
 	Store   Store
 	Catalog Catalog
 	Text    Localizer
-	Log     *slog.Logger // nil: discard
+	// Search answers typed questions; nil: typed text gets a note.
+	Search Searcher
+	// Insights counts unanswered questions; nil: not counted.
+	Insights Insights
+	Log      *slog.Logger // nil: discard
 }
 
 // NewEngine builds an Engine with the standard routes.
@@ -70,7 +76,7 @@ func NewEngine(c Config) *Engine {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, log: c.Log}
+	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
 }

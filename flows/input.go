@@ -89,10 +89,17 @@ func (e *Engine) unknownCommand(_ context.Context, r *Request) error {
 	return e.withNote(r, "UnknownCommand")
 }
 
-// typed answers free text. Search arrives with its own issue; until then the
-// person is pointed to the buttons.
-func (e *Engine) typed(_ context.Context, r *Request) error {
-	return e.withNote(r, "TypedText")
+// typed answers free text: anything typed is a question.
+func (e *Engine) typed(ctx context.Context, r *Request) error {
+	return e.search(ctx, r, r.Event.Text)
+}
+
+// searchCommand is /search <words>; without words it asks for them.
+func (e *Engine) searchCommand(ctx context.Context, r *Request) error {
+	if r.Event.Text == "" {
+		return e.withNote(r, "SearchHow")
+	}
+	return e.search(ctx, r, r.Event.Text)
 }
 
 // unsupported answers stickers, photos, voice and the like.

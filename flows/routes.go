@@ -25,6 +25,7 @@ func (e *Engine) routes() Handler {
 		{"menu", isCommand("menu"), e.menu},
 		{"language", isCommand("language"), e.languageMenu},
 		{"help", isCommand("help"), e.help},
+		{"search", isCommand("search"), e.searchCommand},
 		{"unknown command", isKind(KindCommand), e.unknownCommand},
 		{"button", isKind(KindButton), e.press},
 		{"text", isKind(KindText), e.typed},

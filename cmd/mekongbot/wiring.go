@@ -41,10 +41,12 @@ func openApp(ctx context.Context, redisURL, prefix string, ttl time.Duration, lo
 		return nil, err
 	}
 	engine := flows.NewEngine(flows.Config{
-		Store:   redisstore.New(client, prefix, ttl),
-		Catalog: catalog,
-		Text:    text,
-		Log:     log,
+		Store:    redisstore.New(client, prefix, ttl),
+		Catalog:  catalog,
+		Text:     text,
+		Search:   content.NewIndex(catalog),
+		Insights: redisstore.NewInsights(client, prefix),
+		Log:      log,
 	})
 	return &app{catalog: catalog, text: text, redis: client, engine: engine, close: closeRedis}, nil
 }

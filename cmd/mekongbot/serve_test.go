@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mekongbot/bot/redisstore/redistest"
+	"mekongbot/bot/telegramtest"
+)
+
+const testToken = "123456:TEST-token_for-the-fake-api"
+
+// runningBot is `mekongbot serve` running in this process against a fake Bot API.
+type runningBot struct {
+	cancel context.CancelFunc
+	done   chan int
+	logs   *syncBuffer
+}
+
+// startServe runs the real serve command with env until stop is called.
+func startServe(t *testing.T, env map[string]string) *runningBot {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rb := &runningBot{cancel: cancel, done: make(chan int, 1), logs: &syncBuffer{}}
+	e := Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: rb.logs,
+		Getenv: func(k string) string { return env[k] }}
+	go func() { rb.done <- run(ctx, []string{"serve"}, e) }()
+	t.Cleanup(func() { rb.stop(t) })
+	return rb
+}
+
+func (rb *runningBot) stop(t *testing.T) {
+	t.Helper()
+	if rb.cancel == nil {
+		return
+	}
+	rb.cancel()
+	rb.cancel = nil
+	select {
+	case code := <-rb.done:
+		if code != exitOK {
+			t.Errorf("serve exited with %d; log:\n%s", code, rb.logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not stop within 10s; log:\n%s", rb.logs)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func serveEnv(t *testing.T, api *telegramtest.Server) map[string]string {
+	spec := redistest.Spec(t)
+	_, prefix := redistest.ClientAt(t, spec)
+	return map[string]string{
+		"TELEGRAM_BOT_TOKEN":    testToken,
+		"TELEGRAM_API_ENDPOINT": api.Endpoint(),
+		"REDIS_URL":             spec,
+		"REDIS_KEY_PREFIX":      prefix,
+		"LISTEN_ADDR":           "127.0.0.1:0",
+		"POLL_TIMEOUT":          "1s",
+		"SEND_RATE":             "1000",
+	}
+}
+
+// person is one Telegram user talking to the bot through the fake API.
+type person struct {
+	t    *testing.T
+	api  *telegramtest.Server
+	id   int64
+	lang string
+	seen int // messages to this chat already read
+}
+
+// await waits for the next message (sent or edited) to the chat.
+func (p *person) await() telegramtest.Sent {
+	p.t.Helper()
+	p.api.WaitFor(p.t, func() bool { return len(p.api.MessagesTo(p.id)) > p.seen }, 10*time.Second)
+	msgs := p.api.MessagesTo(p.id)
+	p.seen = len(msgs)
+	return msgs[len(msgs)-1]
+}
+
+func (p *person) command(c string) telegramtest.Sent {
+	p.api.SendCommand(p.id, p.id, p.lang, c)
+	return p.await()
+}
+
+// press presses the button with data on msg, failing if msg has no such button.
+func (p *person) press(msg telegramtest.Sent, data string) telegramtest.Sent {
+	p.t.Helper()
+	if !hasButton(msg, data) {
+		p.t.Fatalf("message %q has no button %q: %+v", firstLine(msg.Plain), data, msg.Buttons)
+	}
+	p.api.PressButton(p.id, p.id, p.lang, msg.MessageID, data)
+	return p.await()
+}
+
+func hasButton(msg telegramtest.Sent, data string) bool {
+	for _, row := range msg.Buttons {
+		for _, b := range row {
+			if b.Data == data {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func buttonText(msg telegramtest.Sent, data string) string {
+	for _, row := range msg.Buttons {
+		for _, b := range row {
+			if b.Data == data {
+				return b.Text
+			}
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func mustContain(t *testing.T, what, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s: %q does not contain %q", what, firstLine(got), w)
+		}
+	}
+}
+
+// TestServeKhmerConversationSurvivesRestart holds a whole conversation in
+// Khmer against the fake Bot API, restarts the bot, and continues.
+func TestServeKhmerConversationSurvivesRestart(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	env := serveEnv(t, api)
+	rb := startServe(t, env)
+	p := &person{t: t, api: api, id: 5001, lang: "km"}
+
+	welcome := p.command("/start")
+	mustContain(t, "welcome", welcome.Plain, "👋")
+	if got := buttonText(welcome, "l:km"); got != "ភាសាខ្មែរ" {
+		t.Errorf("Khmer is offered as %q, want its own name", got)
+	}
+	role := p.press(welcome, "l:km")
+	menu := p.press(role, "r:w")
+	mustContain(t, "main menu", menu.Plain, "🏠")
+	page := p.press(menu, "p:pre")
+	if page.Method != "editMessageText" {
+		t.Errorf("a page opened by a button should edit the message, got %s", page.Method)
+	}
+	back := p.press(page, "b")
+	if back.Plain != menu.Plain {
+		t.Errorf("back did not return to the main menu:\n%s", back.Plain)
+	}
+	rb.stop(t)
+
+	startServe(t, env)
+	again := p.command("/menu")
+	if again.Plain != menu.Plain {
+		t.Errorf("after a restart the menu is not the Khmer one:\n%s", again.Plain)
+	}
+	if presses, answers := 4, len(api.CallsTo("answerCallbackQuery")); answers != presses {
+		t.Errorf("%d button presses, %d answered", presses, answers)
+	}
+	if got := api.AllowedUpdates(); len(got) == 0 {
+		t.Error("getUpdates was called without allowed_updates")
+	}
+}
+
+// TestServeAnswersEveryKindOfInput sends what people really send and checks
+// that each gets an answer and the bot keeps running.
+func TestServeAnswersEveryKindOfInput(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	startServe(t, serveEnv(t, api))
+	p := &person{t: t, api: api, id: 5002, lang: "en"}
+	menu := p.press(p.press(p.command("/start"), "l:en"), "r:w")
+
+	inputs := []struct {
+		name string
+		send func()
+		want string
+	}{
+		{"sticker", func() { api.SendSticker(p.id, p.id, "en", "😀") }, "📎"},
+		{"photo", func() { api.SendPhoto(p.id, p.id, "en", "my passport") }, "📎"},
+		{"voice", func() { api.SendVoice(p.id, p.id, "en", 3) }, "📎"},
+		{"location", func() { api.SendLocation(p.id, p.id, "en", 13.7, 100.5) }, "📎"},
+		{"5,000 characters", func() { api.SendText(p.id, p.id, "en", strings.Repeat("help ", 1000)) }, "✍️"},
+		{"invalid UTF-8", func() { api.SendText(p.id, p.id, "en", "abc\xff\xfe") }, "✍️"},
+		{"forged button", func() { api.PressButton(p.id, p.id, "en", menu.MessageID, "p:../../../etc/passwd") }, "⚠️"},
+		{"unknown command", func() { api.SendCommand(p.id, p.id, "en", "/root") }, "🤔"},
+	}
+	for _, in := range inputs {
+		in.send()
+		got := p.await()
+		mustContain(t, in.name, got.Plain, in.want)
+	}
+}
+
+func TestServeRefusesBadConfigWithOneLinePerProblem(t *testing.T) {
+	var stderr syncBuffer
+	env := map[string]string{"TELEGRAM_API_ENDPOINT": "ftp://x", "SEND_RATE": "-1", "BOT_ADMIN_IDS": "12,abc", "REDIS_URL": "redis://:hunter2@127.0.0.1:1"}
+	code := run(context.Background(), []string{"serve"}, Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr,
+		Getenv: func(k string) string { return env[k] }})
+	if code != exitConfig {
+		t.Fatalf("exit %d, want %d", code, exitConfig)
+	}
+	for _, v := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_ENDPOINT", "SEND_RATE", "BOT_ADMIN_IDS"} {
+		mustContain(t, "config errors", stderr.String(), "\n  "+v+": ")
+	}
+	if strings.Contains(stderr.String(), "hunter2") {
+		t.Error("the Redis password appears in the output")
+	}
+}
+
+func TestServeNeverLogsTheToken(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	env := serveEnv(t, api)
+	api.FailNext("getUpdates", 2, 502, 0)
+	rb := startServe(t, env)
+	p := &person{t: t, api: api, id: 5003, lang: "en"}
+	p.command("/start")
+	rb.stop(t)
+	if strings.Contains(rb.logs.String(), testToken) {
+		t.Errorf("the token appears in the log:\n%s", rb.logs)
+	}
+}

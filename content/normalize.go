@@ -1,0 +1,105 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// terms turns text into search terms. The same function serves pages and
+// queries, so whatever it does to one it does to the other.
+//
+// Thai, Lao, Khmer, Burmese and Chinese are written without spaces between
+// words, and no word list ships for most of them, so a "word" there is any
+// run of letters and its terms are character bigrams and trigrams: a query
+// matches wherever its n-grams occur, whatever the word boundaries. Latin
+// words (English, Vietnamese) give the folded word itself plus padded
+// trigrams, so small typos still share most terms; folding strips diacritics
+// so Vietnamese typed without them matches.
+func terms(text string) []string {
+	var out []string
+	for _, w := range words(fold(text)) {
+		if isLatinWord(w) {
+			out = append(out, w)
+			out = appendNgrams(out, "_"+w+"_", 3)
+			continue
+		}
+		out = appendNgrams(out, w, 2)
+		out = appendNgrams(out, w, 3)
+	}
+	return out
+}
+
+// fold lower-cases text and strips Latin diacritics (Vietnamese "đường" ->
+// "duong"), leaving the marks of other scripts alone: in Thai or Khmer they
+// are vowels, not accents.
+func fold(s string) string {
+	s = strings.ToLower(s)
+	if !hasLatinAccents(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	var prevLatin bool
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case r == 'đ':
+			r = 'd'
+		case unicode.Is(unicode.Mn, r) && prevLatin:
+			continue
+		}
+		prevLatin = r < 0x250 && unicode.IsLetter(r)
+		b.WriteRune(r)
+	}
+	return norm.NFC.String(b.String())
+}
+
+// hasLatinAccents reports whether s has a Latin letter with a diacritic,
+// the only thing fold has to decompose.
+func hasLatinAccents(s string) bool {
+	for _, r := range s {
+		if r >= 0xC0 && r < 0x250 || r >= 0x1E00 && r < 0x1F00 || r >= 0x300 && r < 0x370 {
+			return true
+		}
+	}
+	return false
+}
+
+// words splits on anything that is not a letter, mark or digit.
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+	})
+}
+
+func isLatinWord(w string) bool {
+	for _, r := range w {
+		if r >= 0x250 {
+			return false
+		}
+	}
+	return true
+}
+
+// appendNgrams adds every n-rune substring of w (w itself when shorter
+// and n is 2, so that one- and two-letter words still count). The n-grams
+// are substrings of w: no copies.
+func appendNgrams(out []string, w string, n int) []string {
+	var starts [64]int
+	idx := starts[:0]
+	for i := range w {
+		idx = append(idx, i)
+	}
+	if len(idx) < n {
+		if n == 2 {
+			out = append(out, w)
+		}
+		return out
+	}
+	idx = append(idx, len(w))
+	for i := 0; i+n < len(idx); i++ {
+		out = append(out, w[idx[i]:idx[i+n]])
+	}
+	return out
+}
