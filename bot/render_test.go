@@ -28,7 +28,7 @@ func TestFormatHTMLEscapes(t *testing.T) {
 func TestSplitText(t *testing.T) {
 	para := strings.Repeat("word ", 100) // 500 units
 	emoji := strings.Repeat("😀", 3000)   // 2 UTF-16 units each: 6000
-	khmer := strings.Repeat("ក", 5000)    // 1 unit each, 3 bytes
+	khmer := strings.Repeat("ក", 5000)   // 1 unit each, 3 bytes
 	tests := []struct {
 		name      string
 		in        string
