@@ -1,0 +1,35 @@
+package redisstore_test
+
+import (
+	"strconv"
+	"testing"
+
+	"mekongbot/bot/redisstore"
+	"mekongbot/bot/redisstore/redistest"
+	"mekongbot/flows"
+	"mekongbot/flows/flowstest"
+)
+
+// TestCluster runs the Store on a real three-master Redis Cluster, reached
+// through Open's seed-list form.
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	spec := redistest.StartCluster(t, 3)
+	t.Run("StoreContract", func(t *testing.T) {
+		flowstest.StoreContractWith(t, func(t *testing.T) flows.Store {
+			client, prefix := redistest.ClientAt(t, spec)
+			return redisstore.New(client, prefix, sessionTTL)
+		}, flowstest.Options{CancelledContextFails: true})
+	})
+	t.Run("KeysOfAChatShareItsSlot", func(t *testing.T) {
+		client, prefix := redistest.ClientAt(t, spec)
+		for _, chat := range []int64{1, -1, 42, -1001234567890} {
+			key := redisstore.Keys{Prefix: prefix}.Session(chat)
+			got, err1 := client.ClusterKeySlot(t.Context(), key).Result()
+			want, err2 := client.ClusterKeySlot(t.Context(), strconv.FormatInt(chat, 10)).Result()
+			if err1 != nil || err2 != nil || got != want {
+				t.Errorf("slot of %q = %d (%v), want that of the chat id: %d (%v)", key, got, err1, want, err2)
+			}
+		}
+	})
+}

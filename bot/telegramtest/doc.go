@@ -1,0 +1,28 @@
+// Package telegramtest is an in-process fake of the Telegram Bot API for
+// tests. Telegram cannot be reached from CI, so bot code is pointed at a
+// Server instead:
+//
+//	srv := telegramtest.New(t, "123:TEST")
+//	api, err := tgbotapi.NewBotAPIWithAPIEndpoint("123:TEST", srv.Endpoint())
+//
+// The package owns exactly one concern: behaving like api.telegram.org as the
+// go-telegram-bot-api v5 library talks to it (POST /bot<token>/<method>, form
+// or multipart parameters, {"ok":...} JSON answers with Telegram's error codes
+// and descriptions). It does not know anything about mekongbot's flows.
+//
+// What it emulates:
+//
+//   - getUpdates with offset, limit, long-poll timeout, allowed_updates and
+//     the 409 Conflict a second concurrent long poll causes (updates.go),
+//     fed by helpers that act as users (inbound.go).
+//   - The sending methods mekongbot uses, with a per-chat message store so
+//     that edits of unknown or unchanged messages fail like Telegram's
+//     (methods.go), and Telegram's validation of text length, HTML markup and
+//     inline keyboards (validate.go).
+//   - Fault injection: forced errors, random flakiness, slow answers and users
+//     who blocked the bot (faults.go).
+//
+// Tests drive users with SendText, SendCommand, PressButton and friends, and
+// inspect what the bot did with Calls, CallsTo, MessagesTo and LastMessage.
+// Every method is safe for concurrent use.
+package telegramtest
