@@ -78,7 +78,8 @@ func (s *Sender) deliverOne(ctx context.Context, chatID int64, messageID int, m 
 		edit.ParseMode = tgbotapi.ModeHTML
 		edit.DisableWebPagePreview = true
 		edit.ReplyMarkup = m.keyboard
-		err := s.Call(ctx, chatID, edit)
+		// An edit adds no message to the chat, so only the overall limit applies.
+		err := s.Call(ctx, 0, edit)
 		var apiErr *APIError
 		if err == nil || !errors.As(err, &apiErr) || apiErr.Code != 400 {
 			return err
@@ -102,15 +103,18 @@ func (s *Sender) AnswerButton(ctx context.Context, callbackID string) error {
 
 // Call makes one Bot API call for chatID (0: not a message to a chat) within
 // the limits, retrying 429 after retry_after and 5xx/network errors with
-// backoff. "Message is not modified" counts as success.
+// backoff. "Message is not modified" counts as success. A failure is an
+// *APIError when Telegram answered, else a network error without the token.
 func (s *Sender) Call(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
+	method := methodName(c)
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		if err = s.wait(ctx, chatID); err != nil {
 			return err
 		}
 		_, err = s.api.Request(c)
-		wait, retry := s.judge(c, err, attempt)
+		err = s.classify(method, err)
+		wait, retry := s.retryAfter(method, err, attempt)
 		if !retry {
 			return err
 		}
@@ -121,27 +125,43 @@ func (s *Sender) Call(ctx context.Context, chatID int64, c tgbotapi.Chattable) e
 	return err
 }
 
-// judge decides whether a call's outcome is final and how long to wait if not.
-// It rewrites err in place to a redacted *APIError or network error.
-func (s *Sender) judge(c tgbotapi.Chattable, err error, attempt int) (time.Duration, bool) {
+// classify turns the library's error into an *APIError (nil for "not
+// modified") or a redacted network error.
+func (s *Sender) classify(method string, err error) error {
 	if err == nil {
-		return 0, false
+		return nil
 	}
-	method := methodName(c)
 	if apiErr := asAPIError(method, err); apiErr != nil {
-		switch {
-		case apiErr.notModified():
-			return 0, false
-		case apiErr.Code == 429:
-			s.log.Warn("telegram rate limit", "method", method, "retry_after", apiErr.RetryAfter)
-			return time.Duration(max(1, apiErr.RetryAfter)) * time.Second, attempt < maxAttempts
-		case apiErr.Temporary():
-			return backoff(attempt), attempt < maxAttempts
+		if apiErr.notModified() {
+			return nil
 		}
+		return apiErr
+	}
+	return fmt.Errorf("telegram %s: %w", method, Redact(err, s.api.Token))
+}
+
+// retryAfter says whether to try err's call again, and after how long.
+func (s *Sender) retryAfter(method string, err error, attempt int) (time.Duration, bool) {
+	if err == nil || attempt >= maxAttempts || ctxDone(err) {
 		return 0, false
 	}
-	s.log.Warn("telegram call failed", "method", method, "attempt", attempt, "err", Redact(err, s.api.Token))
-	return backoff(attempt), attempt < maxAttempts
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		s.log.Warn("telegram call failed", "method", method, "attempt", attempt, "err", err)
+		return backoff(attempt), true
+	}
+	switch {
+	case apiErr.Code == 429:
+		s.log.Warn("telegram rate limit", "method", method, "retry_after", apiErr.RetryAfter)
+		return time.Duration(max(1, apiErr.RetryAfter)) * time.Second, true
+	case apiErr.Temporary():
+		return backoff(attempt), true
+	}
+	return 0, false
+}
+
+func ctxDone(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func (s *Sender) wait(ctx context.Context, chatID int64) error {
