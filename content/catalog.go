@@ -11,14 +11,15 @@ import (
 	"mekongbot/flows"
 )
 
-//go:embed tree text
+//go:embed tree text search
 var files embed.FS
 
 // Catalog is the loaded handbook. It implements flows.Catalog.
 type Catalog struct {
-	pages   map[string]*flows.Page
-	texts   map[string]map[string]Text
-	missing atomic.Uint64
+	pages    map[string]*flows.Page
+	texts    map[string]map[string]Text
+	synonyms synonyms
+	missing  atomic.Uint64
 }
 
 // Load reads and validates the embedded content. A problem in the tree or in
@@ -45,7 +46,9 @@ func LoadFS(fsys fs.FS) (*Catalog, []Problem) {
 	pages, at := loadTree(fsys, &ps)
 	checkTree(pages, at, &ps)
 	texts := loadTexts(fsys, pages, &ps)
-	return &Catalog{pages: pages, texts: texts}, ps
+	syn := loadSynonyms(fsys, &ps)
+	checkSynonyms(syn, flows.Languages, &ps)
+	return &Catalog{pages: pages, texts: texts, synonyms: syn}, ps
 }
 
 // Files returns the embedded content, for tools.

@@ -26,7 +26,6 @@ func terms(text string) []string {
 			continue
 		}
 		out = appendNgrams(out, w, 2)
-		out = appendNgrams(out, w, 3)
 	}
 	return out
 }

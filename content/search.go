@@ -15,7 +15,7 @@ const (
 	bm25B  = 0.75
 	// titleWeight counts a title's terms this many times: a title says what
 	// the page is about better than any sentence of its body.
-	titleWeight = 3
+	titleWeight = 5
 	// minCoverage is the share of a query's distinct terms a page must
 	// contain to count as an answer at all.
 	minCoverage = 0.3
@@ -123,14 +123,14 @@ func (ix *Index) Search(lang, query string, limit int) []flows.SearchHit {
 	if li == nil {
 		li, lang = ix.langs[flows.DefaultLang], flows.DefaultLang
 	}
-	qterms := distinct(terms(query))
+	qterms := distinct(terms(ix.cat.synonyms.expand(lang, query)))
 	if len(qterms) == 0 {
 		return nil
 	}
-	scores, matched := li.score(qterms)
+	scores, coverage := li.score(qterms)
 	var ranked []int
 	for doc, s := range scores {
-		if s > 0 && float64(matched[doc]) >= minCoverage*float64(len(qterms)) {
+		if s > 0 && coverage[doc] >= minCoverage {
 			ranked = append(ranked, doc)
 		}
 	}
@@ -146,24 +146,36 @@ func (ix *Index) Search(lang, query string, limit int) []flows.SearchHit {
 	return hits
 }
 
-func (li *langIndex) score(qterms []string) ([]float64, []int) {
-	scores := make([]float64, len(li.ids))
-	matched := make([]int, len(li.ids))
+// score returns each document's BM25 score and its coverage: the share of
+// the query's idf mass that it contains. Query terms found in no page at all
+// (n-grams across word boundaries, typos) are left out of that share, so that
+// a question in everyday words still reaches the page that shares its key
+// words.
+func (li *langIndex) score(qterms []string) (scores, coverage []float64) {
+	scores = make([]float64, len(li.ids))
+	coverage = make([]float64, len(li.ids))
 	n := float64(len(li.ids))
+	var mass float64
 	for _, t := range qterms {
 		ps := li.postings[t]
 		if len(ps) == 0 {
 			continue
 		}
 		idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+		mass += idf
 		for _, p := range ps {
 			tf := float64(p.tf)
 			norm := tf + bm25K1*(1-bm25B+bm25B*li.lengths[p.doc]/li.avgLen)
 			scores[p.doc] += idf * tf * (bm25K1 + 1) / norm
-			matched[p.doc]++
+			coverage[p.doc] += idf
 		}
 	}
-	return scores, matched
+	for i := range coverage {
+		if mass > 0 {
+			coverage[i] /= mass
+		}
+	}
+	return scores, coverage
 }
 
 // snippet is the body line of doc that shares most terms with the query.
