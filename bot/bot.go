@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -103,22 +102,33 @@ func (b *Bot) Run(ctx context.Context) error {
 // handleBatch hands every update to the dispatcher and waits until all ran.
 func (b *Bot) handleBatch(ctx context.Context, d *Dispatcher, batch []tgbotapi.Update) error {
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for _, u := range batch {
-		in, ok := toEvent(u)
+		key, job, ok := b.jobFor(ctx, u)
 		if !ok {
-			b.ignored(ctx, in, u)
 			continue
 		}
 		wg.Add(1)
-		job := func() { defer wg.Done(); b.handle(ctx, in) }
-		if err := d.Submit(ctx, in.event.ChatID, job); err != nil {
+		if err := d.Submit(ctx, key, func() { defer wg.Done(); job() }); err != nil {
 			wg.Done()
-			wg.Wait()
 			return fmt.Errorf("queue update %d: %w", u.UpdateID, err)
 		}
 	}
-	wg.Wait()
 	return nil
+}
+
+// jobFor says what handling an update means and which chat (or user) it
+// belongs to, for ordering; ok is false for updates the bot ignores.
+func (b *Bot) jobFor(ctx context.Context, u tgbotapi.Update) (key int64, job func(), ok bool) {
+	if q := u.InlineQuery; q != nil && q.From != nil {
+		return q.From.ID, func() { b.answerInline(ctx, q) }, true
+	}
+	in, ok := toEvent(u)
+	if !ok {
+		b.ignored(ctx, in, u)
+		return 0, nil, false
+	}
+	return in.event.ChatID, func() { b.handle(ctx, in) }, true
 }
 
 func (b *Bot) ignored(ctx context.Context, in incoming, u tgbotapi.Update) {
@@ -195,5 +205,3 @@ func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
 	}
 	return c.c.Do(req)
 }
-
-var _ = errors.New

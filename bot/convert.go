@@ -11,7 +11,7 @@ import (
 
 // AllowedUpdates are the update kinds the bot asks Telegram for. Anything
 // else would only cost bandwidth.
-var AllowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+var AllowedUpdates = []string{"message", "callback_query", "inline_query", "my_chat_member"}
 
 // maxTextBytes bounds what a typed message may carry into the flows; Telegram
 // itself caps messages at 4096 characters.

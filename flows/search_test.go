@@ -79,3 +79,38 @@ func TestAnonymize(t *testing.T) {
 		}
 	}
 }
+
+func TestInline(t *testing.T) {
+	store := flows.NewMemStore()
+	if err := store.Save(context.Background(), 77, flows.Session{Lang: "lo"}); err != nil {
+		t.Fatal(err)
+	}
+	e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}, Search: fakeSearcher{}})
+	tests := []struct {
+		user       int64
+		clientLang string
+		query      string
+		wantIDs    []string
+		wantTitle  string
+	}{
+		{77, "th", "fees", []string{"pre.fees"}, "lo:T:pre.fees"}, // stored choice wins
+		{78, "th", "fees", []string{"pre.fees"}, "th:T:pre.fees"}, // else the app language
+		{78, "th", "weather", nil, ""},
+	}
+	for _, tt := range tests {
+		got, err := e.Inline(context.Background(), tt.user, tt.clientLang, tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, r.ID)
+		}
+		if !reflect.DeepEqual(ids, tt.wantIDs) {
+			t.Errorf("Inline(%d, %q) = %v, want %v", tt.user, tt.query, ids, tt.wantIDs)
+		}
+		if len(got) > 0 && got[0].Title != tt.wantTitle {
+			t.Errorf("title %q, want %q", got[0].Title, tt.wantTitle)
+		}
+	}
+}

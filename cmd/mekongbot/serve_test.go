@@ -246,3 +246,25 @@ func TestServeNeverLogsTheToken(t *testing.T) {
 		t.Errorf("the token appears in the log:\n%s", rb.logs)
 	}
 }
+
+// TestServeInlineQueryAnswersInThePersonsLanguage asks "@bot words" as a
+// person whose stored language is Thai while their app says English.
+func TestServeInlineQueryAnswersInThePersonsLanguage(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	startServe(t, serveEnv(t, api))
+	p := &person{t: t, api: api, id: 5004, lang: "en"}
+	p.press(p.press(p.command("/start"), "l:th"), "r:w")
+	api.SendInlineQuery(p.id, "en", "passport")
+	api.WaitFor(t, func() bool { return len(api.CallsTo("answerInlineQuery")) > 0 }, 10*time.Second)
+	call := api.CallsTo("answerInlineQuery")[0]
+	results := call.Params.Get("results")
+	if call.Status != 200 || !strings.Contains(results, "rights.docs") {
+		t.Fatalf("answerInlineQuery status %d, results %.300s", call.Status, results)
+	}
+	if !inScript("th", results) {
+		t.Errorf("inline results are not in Thai: %.300s", results)
+	}
+	if !strings.Contains(results, "t.me/mekong_test_bot?start=") {
+		t.Errorf("results have no deep link into the bot: %.300s", results)
+	}
+}
