@@ -27,7 +27,6 @@ func other(kind string) flows.Event {
 }
 
 var (
-	newbie   = flows.Session{}
 	worker   = flows.Session{Lang: "km", Role: flows.RoleWorker, Page: "root"}
 	official = flows.Session{Lang: "vi", Role: flows.RoleOfficial, Page: "root"}
 	onFees   = flows.Session{Lang: "km", Role: flows.RoleWorker, Page: "pre.fees", Back: []string{"root", "pre"}}
