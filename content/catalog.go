@@ -11,7 +11,7 @@ import (
 	"mekongbot/flows"
 )
 
-//go:embed tree text search
+//go:embed tree text search mou
 var files embed.FS
 
 // Catalog is the loaded handbook. It implements flows.Catalog.
@@ -19,6 +19,7 @@ type Catalog struct {
 	pages    map[string]*flows.Page
 	texts    map[string]map[string]Text
 	synonyms synonyms
+	mou      *mouData
 	missing  atomic.Uint64
 }
 
@@ -48,7 +49,9 @@ func LoadFS(fsys fs.FS) (*Catalog, []Problem) {
 	texts := loadTexts(fsys, pages, &ps)
 	syn := loadSynonyms(fsys, &ps)
 	checkSynonyms(syn, flows.Languages, &ps)
-	return &Catalog{pages: pages, texts: texts, synonyms: syn}, ps
+	mou := loadMoU(fsys, pages, &ps)
+	checkMoUParity(mou, &ps)
+	return &Catalog{pages: pages, texts: texts, synonyms: syn, mou: mou}, ps
 }
 
 // Files returns the embedded content, for tools.

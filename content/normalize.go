@@ -34,7 +34,7 @@ func terms(text string) []string {
 // "duong"), leaving the marks of other scripts alone: in Thai or Khmer they
 // are vowels, not accents.
 func fold(s string) string {
-	s = strings.ToLower(s)
+	s = strings.Map(asciiDigit, strings.ToLower(s))
 	if !hasLatinAccents(s) {
 		return s
 	}
@@ -52,6 +52,20 @@ func fold(s string) string {
 		b.WriteRune(r)
 	}
 	return norm.NFC.String(b.String())
+}
+
+// digitZeros are the zero digits of the scripts people type numbers in
+// besides ASCII: Thai, Lao, Khmer, Burmese.
+var digitZeros = []rune{0x0E50, 0x0ED0, 0x17E0, 0x1040}
+
+// asciiDigit writes native digits as ASCII ones, so "៣០០០០" finds "30000".
+func asciiDigit(r rune) rune {
+	for _, zero := range digitZeros {
+		if r >= zero && r <= zero+9 {
+			return '0' + (r - zero)
+		}
+	}
+	return r
 }
 
 // hasLatinAccents reports whether s has a Latin letter with a diacritic,

@@ -113,6 +113,8 @@ func TestFold(t *testing.T) {
 		"ĐƯỜNG":              "duong",
 		"Passport":           "passport",
 		"ภาษาไทย":            "ภาษาไทย",
+		"៣០០០០ បាត":          "30000 បាត",
+		"๑๕๔๖":               "1546",
 	}
 	for in, want := range tests {
 		if got := fold(in); got != strings.ReplaceAll(want, "đ", "d") {

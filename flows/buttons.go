@@ -20,12 +20,19 @@ const (
 	ActLangMenu Action = 'L' // show the language choice
 	ActLang     Action = 'l' // choose language Arg
 	ActRole     Action = 'r' // choose role Arg ("w" or "o")
+
+	ActCorridor    Action = 'M' // a corridor's procedure: overview and steps, Arg corridor
+	ActStep        Action = 'S' // one step in full, Arg "<corridor>.<n>" (n from 1)
+	ActWhole       Action = 'W' // the whole procedure as one message, Arg corridor
+	ActCompareMenu Action = 'c' // the aspects that can be compared
+	ActCompare     Action = 'C' // one aspect across corridors, Arg aspect
 )
 
 // knownActions maps each action to whether it takes an argument.
 var knownActions = map[Action]bool{
 	ActOpen: true, ActSources: true, ActLang: true, ActRole: true,
 	ActBack: false, ActMenu: false, ActLangMenu: false,
+	ActCorridor: true, ActStep: true, ActWhole: true, ActCompareMenu: false, ActCompare: true,
 }
 
 // ErrBadButton is returned for button data this bot did not make.

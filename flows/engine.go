@@ -55,6 +55,7 @@ type Engine struct {
 	text     Localizer
 	searcher Searcher
 	insights Insights
+	mou      Procedures
 	log      *slog.Logger
 	handler  Handler
 }
@@ -68,7 +69,9 @@ type Config struct {
 	Search Searcher
 	// Insights counts unanswered questions; nil: not counted.
 	Insights Insights
-	Log      *slog.Logger // nil: discard
+	// MoU serves the officials' procedure lookup; nil: no lookup.
+	MoU Procedures
+	Log *slog.Logger // nil: discard
 }
 
 // NewEngine builds an Engine with the standard routes.
@@ -76,7 +79,7 @@ func NewEngine(c Config) *Engine {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights, log: c.Log}
+	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights, mou: c.MoU, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
 }

@@ -27,6 +27,8 @@ func (e *Engine) press(ctx context.Context, r *Request) error {
 		return e.open(ctx, r, p.Arg)
 	case ActSources:
 		return e.sources(ctx, r, p.Arg)
+	case ActCorridor, ActStep, ActWhole, ActCompareMenu, ActCompare:
+		return e.lookup(ctx, r, p)
 	}
 	return e.stale(ctx, r)
 }

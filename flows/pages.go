@@ -51,6 +51,9 @@ func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	for _, see := range page.See {
 		rep.Buttons = append(rep.Buttons, []Button{e.pageButton(r.Lang, see, "↪ ")})
 	}
+	if id == mouSection {
+		rep.Buttons = append(rep.Buttons, e.lookupButtons(r.Lang)...)
+	}
 	if id == RootPage {
 		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnLanguage", Press{Action: ActLangMenu})})
 		return rep

@@ -80,7 +80,7 @@ func TestEveryMessageIDUsedExistsInEveryLocale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := usedMessageIDs(t)
+	ids := append(usedMessageIDs(t), dynamicMessageIDs...)
 	if len(ids) < 10 {
 		t.Fatalf("found only %d message ids in flows: the scanner is broken", len(ids))
 	}
@@ -91,6 +91,14 @@ func TestEveryMessageIDUsedExistsInEveryLocale(t *testing.T) {
 			}
 		}
 	}
+}
+
+// dynamicMessageIDs are built in flows from data (a corridor, an actor, an
+// aspect), so the scanner cannot see them.
+var dynamicMessageIDs = []string{
+	"CorridorKH", "CorridorLA", "CorridorMM", "CorridorVN",
+	"ActorEmployer", "ActorDoe", "ActorMinistry", "ActorAgency", "ActorWorker", "ActorEmbassy", "ActorImmigration", "ActorCentre",
+	"AspectDocuments", "AspectFees", "AspectTime", "AspectStay", "AspectBreak",
 }
 
 func TestLocalesAgreeWithEnglish(t *testing.T) {

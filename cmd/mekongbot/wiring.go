@@ -45,6 +45,7 @@ func openApp(ctx context.Context, redisURL, prefix string, ttl time.Duration, lo
 		Catalog:  catalog,
 		Text:     text,
 		Search:   content.NewIndex(catalog),
+		MoU:      catalog,
 		Insights: redisstore.NewInsights(client, prefix),
 		Log:      log,
 	})
