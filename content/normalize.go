@@ -35,6 +35,7 @@ func terms(text string) []string {
 // are vowels, not accents.
 func fold(s string) string {
 	s = strings.Map(asciiDigit, strings.ToLower(s))
+	s = khmerCoeng.Replace(s)
 	if !hasLatinAccents(s) {
 		return s
 	}
@@ -53,6 +54,10 @@ func fold(s string) string {
 	}
 	return norm.NFC.String(b.String())
 }
+
+// khmerCoeng writes the subscript da as the subscript ta: Khmer writers use
+// both for the same sound (បណ្ដុះ / បណ្តុះ), and the two look alike on screen.
+var khmerCoeng = strings.NewReplacer("\u17d2\u178a", "\u17d2\u178f")
 
 // digitZeros are the zero digits of the scripts people type numbers in
 // besides ASCII: Thai, Lao, Khmer, Burmese.

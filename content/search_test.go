@@ -115,6 +115,7 @@ func TestFold(t *testing.T) {
 		"ภาษาไทย":            "ภาษาไทย",
 		"៣០០០០ បាត":          "30000 បាត",
 		"๑๕๔๖":               "1546",
+		"បណ្ដុះ":             "បណ្តុះ",
 	}
 	for in, want := range tests {
 		if got := fold(in); got != strings.ReplaceAll(want, "đ", "d") {
