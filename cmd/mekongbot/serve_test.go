@@ -268,3 +268,51 @@ func TestServeInlineQueryAnswersInThePersonsLanguage(t *testing.T) {
 		t.Errorf("results have no deep link into the bot: %.300s", results)
 	}
 }
+
+// TestServeAnswersEveryButtonItShows walks every button the bot shows, from
+// the main menu outwards, as an official reading in Khmer; every press must
+// be answered, and Telegram (the fake) must accept every message: no HTML it
+// cannot parse, nothing over its limits.
+func TestServeAnswersEveryButtonItShows(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	startServe(t, serveEnv(t, api))
+	p := &person{t: t, api: api, id: 5005, lang: "km"}
+	last := p.press(p.press(p.command("/start"), "l:km"), "r:o")
+	seen := map[string]bool{}
+	queue := buttonData(last)
+	presses := 0
+	for len(queue) > 0 && presses < 600 {
+		data := queue[0]
+		queue = queue[1:]
+		if seen[data] || data == "L" || strings.HasPrefix(data, "l:") {
+			continue // language changes are tested elsewhere
+		}
+		seen[data] = true
+		api.PressButton(p.id, p.id, p.lang, last.MessageID, data)
+		last = p.await()
+		presses++
+		queue = append(queue, buttonData(last)...)
+	}
+	if presses < 100 {
+		t.Errorf("only %d buttons reached", presses)
+	}
+	if n := len(api.CallsTo("answerCallbackQuery")); n != presses+2 {
+		t.Errorf("%d presses (+2 onboarding), %d answered", presses, n)
+	}
+	for _, c := range api.Calls() {
+		if c.Status != 200 && c.Method != "getUpdates" { // a long poll cut short by the end of the test
+			t.Errorf("%s was refused with %d: %v", c.Method, c.Status, c.Params)
+		}
+	}
+	t.Logf("pressed %d distinct buttons", presses)
+}
+
+func buttonData(msg telegramtest.Sent) []string {
+	var out []string
+	for _, row := range msg.Buttons {
+		for _, b := range row {
+			out = append(out, b.Data)
+		}
+	}
+	return out
+}
