@@ -2,9 +2,10 @@ package content
 
 import (
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func checkStep(file, id, actor string, sources []int, nSources int, seen map[str
 	case seen[id]:
 		ps.add(file, 0, "step id %q is used twice", id)
 	case !actors[actor]:
-		ps.add(file, 0, "step %q: actor %q is not one of %s", id, actor, strings.Join(sortedKeys(actors), ", "))
+		ps.add(file, 0, "step %q: actor %q is not one of %s", id, actor, strings.Join(slices.Sorted(maps.Keys(actors)), ", "))
 	case len(sources) == 0:
 		ps.add(file, 0, "step %q has no sources", id)
 	}
@@ -132,7 +133,7 @@ func loadMoUText(fsys fs.FS, p *flows.Procedure, lang string, ps *problems) (mou
 	}
 	for aspect, text := range t.Aspects {
 		checkField(name, "aspects."+aspect, lang, text, ps)
-		if !contains(flows.Aspects, aspect) {
+		if !slices.Contains(flows.Aspects, aspect) {
 			ps.add(name, 0, "aspect %q is not one of %v", aspect, flows.Aspects)
 		}
 	}
@@ -166,7 +167,7 @@ func checkField(file, key, lang, text string, ps *problems) {
 
 // checkMoUParity reports keys present in English but missing in another language.
 func checkMoUParity(d *mouData, ps *problems) {
-	for _, c := range sortedKeys(d.procs) {
+	for _, c := range slices.Sorted(maps.Keys(d.procs)) {
 		en := d.texts[c][flows.DefaultLang]
 		for _, lang := range flows.Languages {
 			t, ok := d.texts[c][lang]
@@ -188,24 +189,6 @@ func checkMoUParity(d *mouData, ps *problems) {
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Corridors lists the corridors that have a procedure, in display order.

@@ -5,8 +5,9 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -47,7 +48,7 @@ type message struct {
 func compare(lang string, en, msgs map[string]message) []string {
 	file := "locales/" + lang + ".toml"
 	var out []string
-	for _, id := range sortedKeys(en) {
+	for _, id := range slices.Sorted(maps.Keys(en)) {
 		m, ok := msgs[id]
 		switch {
 		case !ok:
@@ -59,7 +60,7 @@ func compare(lang string, en, msgs map[string]message) []string {
 				file, m.line, id, placeholders(m.text), placeholders(en[id].text)))
 		}
 	}
-	for _, id := range sortedKeys(msgs) {
+	for _, id := range slices.Sorted(maps.Keys(msgs)) {
 		if _, ok := en[id]; !ok {
 			out = append(out, fmt.Sprintf("%s:%d: message %q is not in en.toml", file, msgs[id].line, id))
 		}
@@ -91,7 +92,7 @@ func placeholders(s string) string {
 	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
 		set[m[1]] = true
 	}
-	return fmt.Sprint(sortedKeys(set))
+	return fmt.Sprint(slices.Sorted(maps.Keys(set)))
 }
 
 // keyLines finds the line where each top-level key or [table] starts.
@@ -109,15 +110,6 @@ func keyLines(data []byte) map[string]int {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // parse reads one message file into id -> text, plural forms joined.
