@@ -26,17 +26,20 @@ func terms(text string) []string {
 			continue
 		}
 		out = appendNgrams(out, w, 2)
+		out = appendTrigrams(out, w)
 	}
 	return out
 }
 
-// fold lower-cases text and strips Latin diacritics (Vietnamese "đường" ->
-// "duong"), leaving the marks of other scripts alone: in Thai or Khmer they
-// are vowels, not accents.
+// fold lower-cases text, writes native digits as ASCII, and applies Unicode
+// compatibility decomposition (NFKD) to every non-ASCII text alike, so that
+// variant spellings meet (Lao ໜ and ຫນ, ຳ and ໍາ). It strips Latin
+// diacritics (Vietnamese "đường" -> "duong") but leaves the marks of other
+// scripts alone: in Thai or Khmer they are vowels, not accents.
 func fold(s string) string {
 	s = strings.Map(asciiDigit, strings.ToLower(s))
 	s = khmerCoeng.Replace(s)
-	if !hasLatinAccents(s) {
+	if isASCII(s) {
 		return s
 	}
 	var b strings.Builder
@@ -73,15 +76,13 @@ func asciiDigit(r rune) rune {
 	return r
 }
 
-// hasLatinAccents reports whether s has a Latin letter with a diacritic,
-// the only thing fold has to decompose.
-func hasLatinAccents(s string) bool {
-	for _, r := range s {
-		if r >= 0xC0 && r < 0x250 || r >= 0x1E00 && r < 0x1F00 || r >= 0x300 && r < 0x370 {
-			return true
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // words splits on anything that is not a letter, mark or digit.
@@ -118,6 +119,19 @@ func appendNgrams(out []string, w string, n int) []string {
 	idx = append(idx, len(w))
 	for i := 0; i+n < len(idx); i++ {
 		out = append(out, w[idx[i]:idx[i+n]])
+	}
+	return out
+}
+
+// trigramMark starts the trigram terms of unspaced scripts; they count
+// less than bigrams (see queryWeight) and reward longer shared runs.
+const trigramMark = "\x03"
+
+func appendTrigrams(out []string, w string) []string {
+	n := len(out)
+	out = appendNgrams(out, w, 3)
+	for i := n; i < len(out); i++ {
+		out[i] = trigramMark + out[i]
 	}
 	return out
 }

@@ -20,6 +20,9 @@ const (
 	// contain to count as an answer at all.
 	minCoverage = 0.3
 	snippetLen  = 90
+	// trigramWeight is how much a shared character trigram counts against a
+	// bigram in scripts without spaces.
+	trigramWeight = 0.5
 )
 
 // Index is a per-language BM25 index over every page's title and body.
@@ -71,16 +74,20 @@ func (c *Catalog) buildLang(lang string, english map[string]map[string]float64) 
 			continue
 		}
 		tf, lines := c.pageTerms(id, lang)
+		// The page's length is its own language's text: the English added
+		// below must not make a page look long in BM25's eyes.
+		var n float64
+		for _, f := range tf {
+			n += f
+		}
 		if lang != flows.DefaultLang {
 			for t, f := range english[id] {
 				tf[t] += f / 2
 			}
 		}
 		doc := int32(len(li.ids))
-		var n float64
 		for term, f := range tf {
 			li.postings[term] = append(li.postings[term], posting{doc: doc, tf: float32(f)})
-			n += f
 		}
 		li.ids = append(li.ids, id)
 		li.lines = append(li.lines, lines)
@@ -162,6 +169,9 @@ func (li *langIndex) score(qterms []string) (scores, coverage []float64) {
 			continue
 		}
 		idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+		if strings.HasPrefix(t, trigramMark) {
+			idf *= trigramWeight
+		}
 		mass += idf
 		for _, p := range ps {
 			tf := float64(p.tf)

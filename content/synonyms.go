@@ -13,7 +13,15 @@ import (
 // synonyms maps, per language, how people say a thing to how the handbook
 // says it ("boss" -> "employer"). A query that contains a key also searches
 // for its values. Editors keep the lists in search/synonyms/<lang>.toml.
-type synonyms map[string][]synonym
+type synonyms map[string]*lexicon
+
+// lexicon is one language's search vocabulary.
+type lexicon struct {
+	synonyms []synonym
+	// stopwords are question and function words ("how", 怎么办, ບໍ) that say
+	// nothing about the topic; they are dropped from a query.
+	stopwords []string
+}
 
 type synonym struct {
 	from string   // folded
@@ -21,7 +29,8 @@ type synonym struct {
 }
 
 type synonymFile struct {
-	Synonyms map[string][]string `toml:"synonyms"`
+	Stopwords []string            `toml:"stopwords"`
+	Synonyms  map[string][]string `toml:"synonyms"`
 }
 
 // loadSynonyms reads search/synonyms/*.toml; a missing folder means none.
@@ -35,7 +44,7 @@ func loadSynonyms(fsys fs.FS, ps *problems) synonyms {
 			ps.add(name, 0, "not valid TOML: %v", err)
 			continue
 		}
-		out[lang] = compileSynonyms(f.Synonyms)
+		out[lang] = &lexicon{synonyms: compileSynonyms(f.Synonyms), stopwords: compileStopwords(f.Stopwords)}
 	}
 	return out
 }
@@ -60,26 +69,54 @@ func compileSynonyms(m map[string][]string) []synonym {
 	return list
 }
 
-// expand appends to a query the handbook's words for the everyday words it
-// contains. Latin keys match whole words; keys in scripts without spaces
-// match anywhere.
+// compileStopwords folds the list and puts longer words first, so that
+// 怎么办 goes before 怎么.
+func compileStopwords(list []string) []string {
+	out := make([]string, 0, len(list))
+	for _, w := range list {
+		if f := fold(w); f != "" {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// expand prepares a query: it drops stopwords and appends the handbook's
+// words for the everyday words it contains. Latin keys match whole words;
+// keys in scripts without spaces match anywhere.
 func (s synonyms) expand(lang, query string) string {
-	list := s[lang]
-	if len(list) == 0 {
+	lex := s[lang]
+	if lex == nil {
 		return query
 	}
 	q := fold(query)
 	padded := " " + strings.Join(words(q), " ") + " "
 	var extra []string
-	for _, syn := range list {
+	for _, syn := range lex.synonyms {
 		if matchesKey(q, padded, syn.from) {
 			extra = append(extra, syn.to...)
 		}
 	}
-	if len(extra) == 0 {
-		return query
+	q = lex.dropStopwords(q, padded)
+	return strings.TrimSpace(q + " " + strings.Join(extra, " "))
+}
+
+// dropStopwords removes whole Latin stopwords, and stopwords of unspaced
+// scripts wherever they occur. A query of nothing but stopwords is kept.
+func (lex *lexicon) dropStopwords(q, padded string) string {
+	out := padded
+	for _, w := range lex.stopwords {
+		if isLatinWord(strings.ReplaceAll(w, " ", "")) {
+			out = strings.ReplaceAll(out, " "+w+" ", " ")
+		} else {
+			out = strings.ReplaceAll(out, w, " ")
+		}
 	}
-	return query + " " + strings.Join(extra, " ")
+	if strings.TrimSpace(out) == "" {
+		return q
+	}
+	return out
 }
 
 func matchesKey(q, padded, key string) bool {
