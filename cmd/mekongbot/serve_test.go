@@ -255,7 +255,11 @@ func TestServeInlineQueryAnswersInThePersonsLanguage(t *testing.T) {
 	p := &person{t: t, api: api, id: 5004, lang: "en"}
 	p.press(p.press(p.command("/start"), "l:th"), "r:w")
 	api.SendInlineQuery(p.id, "en", "passport")
-	api.WaitFor(t, func() bool { return len(api.CallsTo("answerInlineQuery")) > 0 }, 10*time.Second)
+	answered := func() bool {
+		calls := api.CallsTo("answerInlineQuery")
+		return len(calls) > 0 && calls[0].Status != 0 // Status is set once the fake has answered
+	}
+	api.WaitFor(t, answered, 10*time.Second)
 	call := api.CallsTo("answerInlineQuery")[0]
 	results := call.Params.Get("results")
 	if call.Status != 200 || !strings.Contains(results, "rights.docs") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode"
@@ -42,7 +43,7 @@ func TestEveryPageRendersInEveryLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text})
+	engine := flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog})
 	if n := len(catalog.IDs()); n < 40 {
 		t.Errorf("the handbook has %d pages, want at least 40", n)
 	}
@@ -89,4 +90,80 @@ func utf16Units(s string) int {
 		}
 	}
 	return n
+}
+
+// TestEveryMoUStepRendersInEveryLanguage opens every step of every corridor,
+// the whole procedures and every comparison, in every language.
+func TestEveryMoUStepRendersInEveryLanguage(t *testing.T) {
+	catalog, err := content.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog})
+	if len(catalog.Corridors()) < 4 {
+		t.Errorf("%d corridors, want Cambodia, Lao PDR, Myanmar and Vietnam", len(catalog.Corridors()))
+	}
+	for i, lang := range flows.Languages {
+		term := &terminal{engine: engine, opts: chatOptions{lang: lang, user: int64(100 + i)}}
+		mustSend := func(ev flows.Event) string {
+			var out strings.Builder
+			term.out = &out
+			if err := term.send(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+			return out.String()
+		}
+		mustSend(flows.Event{Kind: flows.KindButton, Data: "l:" + lang})
+		mustSend(flows.Event{Kind: flows.KindButton, Data: "r:o"})
+		var presses []string
+		for _, c := range catalog.Corridors() {
+			p, _ := catalog.Procedure(c)
+			presses = append(presses, "M:"+c, "W:"+c)
+			for n := range p.Steps {
+				presses = append(presses, fmt.Sprintf("S:%s.%d", c, n+1))
+			}
+		}
+		for _, a := range flows.Aspects {
+			presses = append(presses, "C:"+a)
+		}
+		for _, data := range presses {
+			screen := mustSend(flows.Event{Kind: flows.KindButton, Data: data})
+			switch {
+			case strings.Contains(screen, "(") && strings.Contains(screen, text.Text(lang, "StaleButton", nil)):
+				t.Errorf("%s %s: answered as a stale button", lang, data)
+			case !mostlyInScript(lang, beforeSources(screen, text.Text(lang, "LabelSources", nil))):
+				t.Errorf("%s %s: not in the %s script:\n%s", lang, data, lang, screen)
+			case !strings.HasPrefix(data, "W:") && utf16Units(screen) > 4096:
+				t.Errorf("%s %s: %d UTF-16 units", lang, data, utf16Units(screen))
+			}
+		}
+	}
+}
+
+// beforeSources cuts a step screen before its list of sources, which names
+// publishers in English.
+func beforeSources(screen, label string) string {
+	before, _, _ := strings.Cut(screen, label+":")
+	return before
+}
+
+// mostlyInScript: at least a third of the letters are in the language's script.
+func mostlyInScript(lang, s string) bool {
+	if lang == "en" || lang == "vi" {
+		return inScript(lang, s)
+	}
+	var letters, match int
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsMark(r) {
+			letters++
+			if unicode.Is(scriptOf[lang], r) {
+				match++
+			}
+		}
+	}
+	return match*3 >= letters
 }
