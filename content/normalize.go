@@ -85,11 +85,30 @@ func isASCII(s string) bool {
 	return true
 }
 
-// words splits on anything that is not a letter, mark or digit.
+// words splits on anything that is not a letter, mark or digit, and where
+// Latin letters meet another script: "ធ្វើOTថ្ងៃ" is three words, so "OT"
+// is found as a word of its own.
 func words(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
-	})
+	var out []string
+	start, prevLatin := -1, false
+	for i, r := range s {
+		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+		latin := r < 0x250
+		if start >= 0 && (!inWord || latin != prevLatin && !unicode.IsMark(r)) {
+			out = append(out, s[start:i])
+			start = -1
+		}
+		if inWord && start < 0 {
+			start = i
+		}
+		if inWord && !unicode.IsMark(r) {
+			prevLatin = latin
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
 }
 
 func isLatinWord(w string) bool {

@@ -11,7 +11,7 @@ import (
 
 // BM25 parameters: the usual values.
 const (
-	bm25K1 = 1.2
+	bm25K1 = 1.5
 	bm25B  = 0.75
 	// titleWeight counts a title's terms this many times: a title says what
 	// the page is about better than any sentence of its body.

@@ -124,6 +124,20 @@ func TestFold(t *testing.T) {
 	}
 }
 
+func TestWords(t *testing.T) {
+	tests := map[string][]string{
+		"ធ្វើOTថ្ងៃ":      {"ធ្វើ", "ot", "ថ្ងៃ"},
+		"MoU 2016, visa!": {"mou", "2016", "visa"},
+		"ການຈັດຫາງານ":     {"ການຈັດຫາງານ"},
+		"giấy phép":       {"giay", "phep"},
+	}
+	for in, want := range tests {
+		if got := words(fold(in)); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("words(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func BenchmarkSearch(b *testing.B) {
 	_, ix := mustIndex(b)
 	queries := map[string]string{
