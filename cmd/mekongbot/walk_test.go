@@ -31,10 +31,9 @@ func inScript(lang, s string) bool {
 	return false
 }
 
-// TestEveryPageRendersInEveryLanguage opens every page in every language in
-// the terminal chat, as a person would from a poster's deep link, and checks
-// what they see.
-func TestEveryPageRendersInEveryLanguage(t *testing.T) {
+// mustEngine builds the real engine on the embedded content, with sessions in memory.
+func mustEngine(t *testing.T) (*content.Catalog, *locales.Bundle, *flows.Engine) {
+	t.Helper()
 	catalog, err := content.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +42,14 @@ func TestEveryPageRendersInEveryLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog})
+	return catalog, text, flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog})
+}
+
+// TestEveryPageRendersInEveryLanguage opens every page in every language in
+// the terminal chat, as a person would from a poster's deep link, and checks
+// what they see.
+func TestEveryPageRendersInEveryLanguage(t *testing.T) {
+	catalog, text, engine := mustEngine(t)
 	if n := len(catalog.IDs()); n < 40 {
 		t.Errorf("the handbook has %d pages, want at least 40", n)
 	}
@@ -95,15 +101,7 @@ func utf16Units(s string) int {
 // TestEveryMoUStepRendersInEveryLanguage opens every step of every corridor,
 // the whole procedures and every comparison, in every language.
 func TestEveryMoUStepRendersInEveryLanguage(t *testing.T) {
-	catalog, err := content.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := locales.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine := flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog})
+	catalog, text, engine := mustEngine(t)
 	if len(catalog.Corridors()) < 4 {
 		t.Errorf("%d corridors, want Cambodia, Lao PDR, Myanmar and Vietnam", len(catalog.Corridors()))
 	}
