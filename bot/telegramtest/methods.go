@@ -269,29 +269,18 @@ func editMessageText(s *Server, r *request) reply {
 	if rep != nil {
 		return *rep
 	}
-	if r.params.Get("inline_message_id") != "" {
-		return ok(true)
-	}
-	chatID, rep := chatParam(r)
-	if rep != nil {
-		return *rep
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, rep := s.editTargetLocked(chatID, r)
-	if rep != nil {
-		return *rep
-	}
-	if !m.hasText {
-		return badRequest("there is no text in the message to edit")
-	}
-	if m.textKey == f.key && m.markup.key == mk.key {
-		return badRequest(notModified)
-	}
-	m.text, m.plain, m.parse, m.entities, m.textKey, m.markup = f.raw, f.plain, f.parseMode, f.entities, f.key, mk
-	c := s.chatLocked(chatID)
-	c.log = append(c.log, m.sent(r.method, chatID))
-	return ok(s.messageJSONLocked(chatID, m.id))
+	return s.edit(r, func(m *storedMsg) *reply {
+		if !m.hasText {
+			rep := badRequest("there is no text in the message to edit")
+			return &rep
+		}
+		if m.textKey == f.key && m.markup.key == mk.key {
+			rep := badRequest(notModified)
+			return &rep
+		}
+		m.text, m.plain, m.parse, m.entities, m.textKey, m.markup = f.raw, f.plain, f.parseMode, f.entities, f.key, mk
+		return nil
+	})
 }
 
 func editMessageReplyMarkup(s *Server, r *request) reply {
@@ -299,6 +288,20 @@ func editMessageReplyMarkup(s *Server, r *request) reply {
 	if rep != nil {
 		return *rep
 	}
+	return s.edit(r, func(m *storedMsg) *reply {
+		if m.markup.key == mk.key {
+			rep := badRequest(notModified)
+			return &rep
+		}
+		m.markup = mk
+		return nil
+	})
+}
+
+// edit is what every edit method shares: inline messages are accepted
+// blindly (the fake does not store them); otherwise the target message is
+// found, change applies the edit or refuses it, and the result is logged.
+func (s *Server) edit(r *request, change func(m *storedMsg) *reply) reply {
 	if r.params.Get("inline_message_id") != "" {
 		return ok(true)
 	}
@@ -312,10 +315,9 @@ func editMessageReplyMarkup(s *Server, r *request) reply {
 	if rep != nil {
 		return *rep
 	}
-	if m.markup.key == mk.key {
-		return badRequest(notModified)
+	if rep := change(m); rep != nil {
+		return *rep
 	}
-	m.markup = mk
 	c := s.chatLocked(chatID)
 	c.log = append(c.log, m.sent(r.method, chatID))
 	return ok(s.messageJSONLocked(chatID, m.id))
