@@ -36,12 +36,10 @@ type Config struct {
 
 // Bot receives updates, runs them through the flows engine and sends replies.
 type Bot struct {
-	cfg    Config
-	send   *Sender
-	poll   *tgbotapi.BotAPI
-	log    *slog.Logger
-	Self   tgbotapi.User
-	ctxDoc *ctxClient
+	cfg  Config
+	send *Sender
+	log  *slog.Logger
+	Self tgbotapi.User
 }
 
 // New builds a Bot; nothing is contacted until Run.
@@ -58,16 +56,19 @@ func New(cfg Config) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	poll := newAPI(cfg.Token, cfg.Endpoint, cfg.PollTimeout+10*time.Second)
-	pc := &ctxClient{c: poll.Client.(*http.Client)}
-	poll.Client = pc
 	return &Bot{
-		cfg:    cfg,
-		send:   NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log),
-		poll:   poll,
-		log:    cfg.Log,
-		ctxDoc: pc,
+		cfg:  cfg,
+		send: NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log),
+		log:  cfg.Log,
 	}
+}
+
+// pollAPI is a Bot API client for long polls, bound to ctx so that a stop
+// interrupts a poll at once; its timeout leaves room for the long poll.
+func (b *Bot) pollAPI(ctx context.Context) *tgbotapi.BotAPI {
+	api := newAPI(b.cfg.Token, b.cfg.Endpoint, b.cfg.PollTimeout+10*time.Second)
+	api.Client = ctxClient{ctx: ctx, c: api.Client.(*http.Client)}
+	return api
 }
 
 // Run checks the token, then polls and handles updates until ctx ends. On
@@ -89,8 +90,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	d := NewDispatcher(b.cfg.Workers, 64)
 	defer d.Close()
 
-	b.ctxDoc.setContext(ctx)
-	p := &Poller{api: b.poll, timeout: int(b.cfg.PollTimeout / time.Second), log: b.log,
+	p := &Poller{api: b.pollAPI(ctx), timeout: int(b.cfg.PollTimeout / time.Second), log: b.log,
 		handle: func(_ context.Context, batch []tgbotapi.Update) error { return b.handleBatch(work, d, batch) }}
 	if err := p.Run(ctx); err != nil {
 		return err
@@ -175,33 +175,16 @@ func (b *Bot) userHash(id int64) string {
 // drainContext returns a context that ends DrainTimeout after parent ends.
 func drainContext(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	stop := context.AfterFunc(parent, func() {
-		t := time.AfterFunc(grace, cancel)
-		_ = t
-	})
+	stop := context.AfterFunc(parent, func() { time.AfterFunc(grace, cancel) })
 	return ctx, func() { stop(); cancel() }
 }
 
-// ctxClient binds the library's context-free requests to a context, so that a
-// stop interrupts a long poll at once.
+// ctxClient binds the library's context-free requests to a context.
 type ctxClient struct {
-	mu  sync.Mutex
 	ctx context.Context
 	c   *http.Client
 }
 
-func (c *ctxClient) setContext(ctx context.Context) {
-	c.mu.Lock()
-	c.ctx = ctx
-	c.mu.Unlock()
-}
-
-func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	ctx := c.ctx
-	c.mu.Unlock()
-	if ctx != nil {
-		req = req.WithContext(ctx)
-	}
-	return c.c.Do(req)
+func (c ctxClient) Do(req *http.Request) (*http.Response, error) {
+	return c.c.Do(req.WithContext(c.ctx))
 }
