@@ -11,8 +11,6 @@ import (
 type Request struct {
 	Event   Event
 	Session Session
-	// Known is false for a chat the store has never seen (or has forgotten).
-	Known bool
 	// Lang is resolved once per request: stored choice, client language, English.
 	Lang    string
 	replies []Reply
@@ -88,11 +86,11 @@ func NewEngine(c Config) *Engine {
 // of the same chat at once. On failure it returns a localized apology to send
 // together with the error to log; the session is then left as it was.
 func (e *Engine) Process(ctx context.Context, ev Event) ([]Reply, error) {
-	s, known, err := e.store.Load(ctx, ev.ChatID)
+	s, _, err := e.store.Load(ctx, ev.ChatID)
 	if err != nil {
 		return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
 	}
-	r := &Request{Event: ev, Session: s, Known: known}
+	r := &Request{Event: ev, Session: s}
 	if err := e.handler.Handle(ctx, r); err != nil {
 		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
 	}

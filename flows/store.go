@@ -2,12 +2,8 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"sync"
 )
-
-// ErrConflict is returned by Store.Save when the session changed since it was loaded.
-var ErrConflict = errors.New("session changed concurrently")
 
 // Store keeps sessions between updates.
 //
