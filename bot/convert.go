@@ -30,7 +30,7 @@ func toEvent(u tgbotapi.Update) (in incoming, ok bool) {
 	switch {
 	case u.CallbackQuery != nil:
 		return fromCallback(u.CallbackQuery)
-	case u.Message != nil && u.Message.Chat != nil:
+	case u.Message != nil && u.Message.Chat != nil && !isService(u.Message):
 		return incoming{event: fromMessage(u.Message)}, true
 	}
 	return incoming{}, false
@@ -94,6 +94,16 @@ func cleanText(s string) string {
 		}
 	}
 	return strings.TrimSpace(s)
+}
+
+// isService reports a message the chat itself produced (someone joined or
+// left, a title or photo changed, a message was pinned, a group became a
+// supergroup): nobody wrote to the bot, so it must not answer.
+func isService(m *tgbotapi.Message) bool {
+	return len(m.NewChatMembers) > 0 || m.LeftChatMember != nil || m.NewChatTitle != "" ||
+		len(m.NewChatPhoto) > 0 || m.DeleteChatPhoto || m.GroupChatCreated || m.SuperGroupChatCreated ||
+		m.ChannelChatCreated || m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 ||
+		m.PinnedMessage != nil || m.MessageAutoDeleteTimerChanged != nil
 }
 
 // otherKind names a message the bot cannot read, for logs and metrics.

@@ -15,6 +15,12 @@ func msg(text string) *tgbotapi.Message {
 }
 
 func TestToEvent(t *testing.T) {
+	joined := msg("")
+	joined.NewChatMembers = []tgbotapi.User{{ID: 3}}
+	migrated := msg("")
+	migrated.MigrateToChatID = -1001
+	pinned := msg("")
+	pinned.PinnedMessage = msg("old")
 	sticker := msg("")
 	sticker.Sticker = &tgbotapi.Sticker{FileID: "x"}
 	photo := msg("")
@@ -40,6 +46,9 @@ func TestToEvent(t *testing.T) {
 			flows.Event{ChatID: 9, UserID: 9, MessageID: 5, Kind: flows.KindButton, Data: "m"}},
 		{"button on an inline message has no chat", tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{ID: "c2", Data: "m"}}, false, flows.Event{}},
 		{"edited message is ignored", tgbotapi.Update{EditedMessage: msg("x")}, false, flows.Event{}},
+		{"someone joining is not a message to the bot", tgbotapi.Update{Message: joined}, false, flows.Event{}},
+		{"a group becoming a supergroup is not a message", tgbotapi.Update{Message: migrated}, false, flows.Event{}},
+		{"a pinned message is not a message", tgbotapi.Update{Message: pinned}, false, flows.Event{}},
 		{"message without chat is ignored", tgbotapi.Update{Message: &tgbotapi.Message{Text: "x"}}, false, flows.Event{}},
 	}
 	for _, tt := range tests {
