@@ -153,14 +153,7 @@ func TestEngine(t *testing.T) {
 			e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}})
 			ev := tt.event
 			ev.ClientLang = tt.clientLng
-			replies, err := e.Process(context.Background(), ev)
-			if err != nil {
-				t.Fatalf("Process: %v", err)
-			}
-			if len(replies) != 1 {
-				t.Fatalf("got %d replies, want 1: %+v", len(replies), replies)
-			}
-			r := replies[0]
+			r := mustReply(t, e, ev)
 			if r.Title != tt.wantTitle || r.Note != tt.wantNote || r.Edit != tt.wantEdit {
 				t.Errorf("reply title=%q note=%q edit=%v, want %q %q %v", r.Title, r.Note, r.Edit, tt.wantTitle, tt.wantNote, tt.wantEdit)
 			}
@@ -173,6 +166,16 @@ func TestEngine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustReply processes ev and returns its one reply.
+func mustReply(t *testing.T, e *flows.Engine, ev flows.Event) flows.Reply {
+	t.Helper()
+	replies, err := e.Process(context.Background(), ev)
+	if err != nil || len(replies) != 1 {
+		t.Fatalf("Process = %d replies %+v, %v; want one reply", len(replies), replies, err)
+	}
+	return replies[0]
 }
 
 func mustSave(t *testing.T, s flows.Store, sess flows.Session) {

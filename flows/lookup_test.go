@@ -1,7 +1,6 @@
 package flows_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -73,11 +72,7 @@ func TestMoULookup(t *testing.T) {
 			store := flows.NewMemStore()
 			mustSave(t, store, official)
 			e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}, MoU: fakeMoU{}})
-			replies, err := e.Process(context.Background(), tt.event)
-			if err != nil || len(replies) != 1 {
-				t.Fatalf("Process = %d replies, %v", len(replies), err)
-			}
-			r := replies[0]
+			r := mustReply(t, e, tt.event)
 			if r.Title != tt.wantTitle || r.Note != tt.wantNote {
 				t.Errorf("title %q note %q, want %q %q", r.Title, r.Note, tt.wantTitle, tt.wantNote)
 			}

@@ -47,11 +47,7 @@ func TestSearch(t *testing.T) {
 			mustSave(t, store, onFees)
 			ins := &recordingInsights{}
 			e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}, Search: fakeSearcher{}, Insights: ins})
-			replies, err := e.Process(context.Background(), tt.event)
-			if err != nil || len(replies) != 1 {
-				t.Fatalf("Process = %d replies, %v", len(replies), err)
-			}
-			r := replies[0]
+			r := mustReply(t, e, tt.event)
 			if r.Title != tt.wantTitle || r.Note != tt.wantNote {
 				t.Errorf("title %q note %q, want %q %q", r.Title, r.Note, tt.wantTitle, tt.wantNote)
 			}
