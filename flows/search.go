@@ -11,13 +11,6 @@ import (
 // maxResults is how many pages a search answer lists.
 const maxResults = 5
 
-// Insights records anonymous counts for staff. Implementations must never
-// store who asked.
-type Insights interface {
-	// Unanswered counts a question no page answered, in anonymised form.
-	Unanswered(ctx context.Context, lang, question string) error
-}
-
 // search answers a typed question with the pages that match it best, or
 // with the main menu when nothing matches well.
 func (e *Engine) search(ctx context.Context, r *Request, query string) error {

@@ -25,6 +25,12 @@ func (r *recordingInsights) Unanswered(_ context.Context, lang, q string) error 
 	return nil
 }
 
+func (r *recordingInsights) Seen(context.Context, flows.Day, flows.Profile, int64) error { return nil }
+func (r *recordingInsights) PageOpened(string, string)                                   {}
+func (r *recordingInsights) Report(context.Context, flows.Day) (flows.InsightReport, error) {
+	return flows.InsightReport{}, nil
+}
+
 func TestSearch(t *testing.T) {
 	tests := []struct {
 		name       string

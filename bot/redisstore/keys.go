@@ -8,7 +8,17 @@ import "strconv"
 // groups):
 //
 //	P{<chat>}:s                  string  the chat's flows.Session in its Encode form; EX = session TTL
+//	P{<chat>}:d                  string  the chat's broadcast draft (staff only); EX 1 day
 //	Pstats:unanswered:<lang>     zset    anonymised questions no page answered -> times asked
+//	P{stats}:<...>               various anonymous counters (see Insights); one slot on a cluster
+//	Psubs                        hash    chat id -> flows.Profile.Encode() of each subscriber
+//	Pstaff                       set     user ids added as staff in chat (BOT_ADMIN_IDS are not stored)
+//	Pstaff:log                   list    "RFC3339 add|remove <user> by <user>", newest first, capped
+//	P{case}:seq                  string  last case number
+//	P{case}:<n>                  hash    one handover case (chat, lang, page, open, opened); EX days
+//	P{case}:open                 set     numbers of open cases
+//	P{<chat>}:case               string  the chat's open case number; EX as the case
+//	P{bc}:...                    broadcast jobs, owned by bot/broadcast (see its doc)
 //
 // Every key of one chat carries the hash tag {<chat>}, so all of them live in
 // the same Redis Cluster slot and multi-key commands or transactions on one
@@ -34,3 +44,36 @@ func (k Keys) chat(chatID int64) string {
 func (k Keys) Unanswered(lang string) string {
 	return k.Prefix + "stats:unanswered:" + lang
 }
+
+// Draft is the key of the chat's broadcast draft.
+func (k Keys) Draft(chatID int64) string {
+	return k.chat(chatID) + ":d"
+}
+
+// ChatCase is the key of the chat's open handover case number.
+func (k Keys) ChatCase(chatID int64) string {
+	return k.chat(chatID) + ":case"
+}
+
+// Subscribers is the key of the subscriber hash. It names chats, so it is
+// kept out of stats and deleted from by /forget.
+func (k Keys) Subscribers() string {
+	return k.Prefix + "subs"
+}
+
+// Staff is the key of the set of staff added in chat.
+func (k Keys) Staff() string { return k.Prefix + "staff" }
+
+// StaffLog is the key of the staff change log.
+func (k Keys) StaffLog() string { return k.Prefix + "staff:log" }
+
+// Stats builds a key of the anonymous counters; they share one hash tag so
+// that PFCOUNT over several days works on a cluster.
+func (k Keys) Stats(suffix string) string { return k.Prefix + "{stats}:" + suffix }
+
+// Case builds a key of the handover cases; they share one hash tag.
+func (k Keys) Case(suffix string) string { return k.Prefix + "{case}:" + suffix }
+
+// Broadcast builds a key of the broadcast jobs; they share one hash tag so
+// that a job's scripts touch one slot on a cluster.
+func (k Keys) Broadcast(suffix string) string { return k.Prefix + "{bc}:" + suffix }
