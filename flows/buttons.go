@@ -26,6 +26,12 @@ const (
 	ActWhole       Action = 'W' // the whole procedure as one message, Arg corridor
 	ActCompareMenu Action = 'c' // the aspects that can be compared
 	ActCompare     Action = 'C' // one aspect across corridors, Arg aspect
+
+	ActSettings Action = 'G' // the person's settings
+	ActUpdates  Action = 'u' // subscription: Arg "on", "off", "c-<country>", "t-<topic>"
+	ActForget   Action = 'F' // delete my data: Arg "ask" or "yes"
+	ActTalk     Action = 'h' // talk to a person: Arg "start", "end-<case>", "reply-<case>"
+	ActStaff    Action = 'Z' // a staff action, Arg says which; the role is checked on every press
 )
 
 // knownActions maps each action to whether it takes an argument.
@@ -33,6 +39,7 @@ var knownActions = map[Action]bool{
 	ActOpen: true, ActSources: true, ActLang: true, ActRole: true,
 	ActBack: false, ActMenu: false, ActLangMenu: false,
 	ActCorridor: true, ActStep: true, ActWhole: true, ActCompareMenu: false, ActCompare: true,
+	ActSettings: false, ActUpdates: true, ActForget: true, ActTalk: true, ActStaff: true,
 }
 
 // ErrBadButton is returned for button data this bot did not make.

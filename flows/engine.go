@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // Request is one event being handled: the event, the chat's session (which
@@ -14,6 +15,8 @@ type Request struct {
 	// Lang is resolved once per request: stored choice, client language, English.
 	Lang    string
 	replies []Reply
+	// forget deletes the session instead of saving it (/forget).
+	forget bool
 }
 
 // Reply adds a message to send back.
@@ -54,8 +57,21 @@ type Engine struct {
 	searcher Searcher
 	insights Insights
 	mou      Procedures
+	subs     Subscribers
+	bcasts   Broadcasts
+	drafts   Drafts
+	roster   Roster
+	cases    Cases
+	staff    staffChat
+	now      func() time.Time
 	log      *slog.Logger
 	handler  Handler
+}
+
+// staffChat is the chat where staff answer handover cases.
+type staffChat struct {
+	id   int64
+	lang string
 }
 
 // Config holds what an Engine needs.
@@ -69,7 +85,21 @@ type Config struct {
 	Insights Insights
 	// MoU serves the officials' procedure lookup; nil: no lookup.
 	MoU Procedures
-	Log *slog.Logger // nil: discard
+	// Subscribers keeps who wants updates; nil: no subscription offers.
+	Subscribers Subscribers
+	// Broadcasts and Drafts serve staff broadcasts; nil: no /broadcast.
+	Broadcasts Broadcasts
+	Drafts     Drafts
+	// Roster says who is staff; nil: nobody is.
+	Roster Roster
+	// Cases and StaffChat serve "talk to a person"; either unset: not offered.
+	Cases     Cases
+	StaffChat int64
+	// StaffLang is the language of what the bot writes in the staff chat
+	// (default English).
+	StaffLang string
+	Now       func() time.Time // nil: time.Now
+	Log       *slog.Logger     // nil: discard
 }
 
 // NewEngine builds an Engine with the standard routes.
@@ -77,7 +107,15 @@ func NewEngine(c Config) *Engine {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights, mou: c.MoU, log: c.Log}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.StaffLang == "" {
+		c.StaffLang = DefaultLang
+	}
+	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights,
+		mou: c.MoU, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
+		cases: c.Cases, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
 }
@@ -94,10 +132,35 @@ func (e *Engine) Process(ctx context.Context, ev Event) ([]Reply, error) {
 	if err := e.handler.Handle(ctx, r); err != nil {
 		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
 	}
-	if err := e.store.Save(ctx, ev.ChatID, r.Session); err != nil {
+	if err := e.persist(ctx, r); err != nil {
 		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
 	}
 	return r.replies, nil
+}
+
+// persist saves the session (or deletes it after /forget), counting the
+// person as active once a day on the way.
+func (e *Engine) persist(ctx context.Context, r *Request) error {
+	if r.forget {
+		return e.store.Delete(ctx, r.Event.ChatID)
+	}
+	e.countActive(ctx, r)
+	return e.store.Save(ctx, r.Event.ChatID, r.Session)
+}
+
+// countActive tells Insights about the person's first update of the day.
+// Best effort: a failed count must not fail the answer.
+func (e *Engine) countActive(ctx context.Context, r *Request) {
+	today := DayOf(e.now())
+	if e.insights == nil || r.Event.Group || r.Session.IsNew() || r.Session.Day == today {
+		return
+	}
+	p := Profile{Lang: r.Session.Lang, Role: r.Session.Role, Country: r.Session.Country}
+	if err := e.insights.Seen(ctx, today, p, r.Event.ChatID); err != nil {
+		e.log.Warn("count active person", "err", err)
+		return
+	}
+	r.Session.Day = today
 }
 
 func (e *Engine) apology(ev Event, s Session) []Reply {

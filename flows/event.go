@@ -32,6 +32,10 @@ type Event struct {
 	Other string
 	// ClientLang is the language the person's app reports (e.g. "km", "zh-hans").
 	ClientLang string
-	// IsStaff is true when the sender is on the staff list at the moment of the event.
-	IsStaff bool
+	// Group is true in a group or supergroup; false in a one-to-one chat
+	// with the bot (ChatID is then the person's user id).
+	Group bool
+	// ReplyToText is the text of the bot's own message this message answers
+	// ("" when it answers nothing, or a message not from this bot).
+	ReplyToText string
 }

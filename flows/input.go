@@ -29,6 +29,16 @@ func (e *Engine) press(ctx context.Context, r *Request) error {
 		return e.sources(ctx, r, p.Arg)
 	case ActCorridor, ActStep, ActWhole, ActCompareMenu, ActCompare:
 		return e.lookup(ctx, r, p)
+	case ActSettings:
+		return e.showSettings(ctx, r)
+	case ActUpdates:
+		return e.updates(ctx, r, p.Arg)
+	case ActForget:
+		return e.forget(ctx, r, p.Arg)
+	case ActTalk:
+		return e.talk(ctx, r, p.Arg)
+	case ActStaff:
+		return e.staffPress(ctx, r, p.Arg)
 	}
 	return e.stale(ctx, r)
 }

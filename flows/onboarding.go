@@ -1,6 +1,9 @@
 package flows
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // start greets a new person with the language choice, opens a deep-linked
 // page (/start <page>), or shows the main menu to someone returning.
@@ -77,6 +80,9 @@ func (e *Engine) chooseLang(ctx context.Context, r *Request, lang string) error 
 		return e.stale(ctx, r)
 	}
 	r.Session.Lang, r.Lang = lang, lang
+	if err := e.syncSubscription(ctx, r); err != nil {
+		return fmt.Errorf("choose language: %w", err)
+	}
 	if r.Session.Role == RoleUnknown {
 		r.Session.State = StateChooseRole
 		r.Reply(e.roleReply(r, true))
@@ -94,10 +100,17 @@ func (e *Engine) chooseRole(ctx context.Context, r *Request, arg string) error {
 	if role != RoleWorker && role != RoleOfficial || r.Session.IsNew() {
 		return e.stale(ctx, r)
 	}
+	onboarding := r.Session.Role == RoleUnknown
 	r.Session.Role = role
 	r.Session.State = StateNone
 	r.Session.Back = nil
 	r.Session.Page = RootPage
+	if err := e.syncSubscription(ctx, r); err != nil {
+		return fmt.Errorf("choose role: %w", err)
+	}
 	r.Reply(e.pageReply(r, RootPage, true))
+	if onboarding && e.subs != nil {
+		r.Reply(e.updatesOffer(r.Lang))
+	}
 	return nil
 }

@@ -43,6 +43,9 @@ func (e *Engine) showPage(r *Request, id string, edit bool) error {
 // then Sources, and Back / Main menu / Help on every page but the main menu.
 func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	page, _ := e.catalog.Page(id)
+	if e.insights != nil {
+		e.insights.PageOpened(r.Lang, id)
+	}
 	title, body := e.catalog.Text(id, r.Lang)
 	rep := Reply{Title: title, Text: body, Edit: edit}
 	for _, child := range e.ordered(r, page) {
@@ -54,8 +57,14 @@ func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	if id == mouSection {
 		rep.Buttons = append(rep.Buttons, e.lookupButtons(r.Lang)...)
 	}
+	if (id == RootPage || id == helpSection) && e.talkOffered() {
+		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnTalk", Press{Action: ActTalk, Arg: "start"})})
+	}
 	if id == RootPage {
-		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnLanguage", Press{Action: ActLangMenu})})
+		rep.Buttons = append(rep.Buttons, []Button{
+			e.button(r.Lang, "BtnLanguage", Press{Action: ActLangMenu}),
+			e.button(r.Lang, "BtnSettings", Press{Action: ActSettings}),
+		})
 		return rep
 	}
 	if len(page.Sources) > 0 {

@@ -9,6 +9,9 @@ type Button struct {
 // Reply is one message the bot sends back. Text is plain text: the renderer
 // escapes it for the messenger.
 type Reply struct {
+	// ChatID sends the reply to another chat (a staff chat, or the person a
+	// staff member answers); 0 means the chat the event came from.
+	ChatID int64
 	// Note is a short remark shown first (e.g. "that button is old").
 	Note string
 	// Title is shown emphasised above Text.

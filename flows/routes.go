@@ -20,14 +20,24 @@ func isKind(k EventKind) func(*Request) bool {
 // routes is the table every event goes through; the first match handles it.
 func (e *Engine) routes() Handler {
 	table := []route{
+		{"staff chat", isStaffChat(e), e.staffChatEvent},
+		{"group", isGroup, e.groupChat},
 		{"start", isCommand("start"), e.start},
 		{"onboarding", needsOnboarding, e.onboardingPrompt},
 		{"menu", isCommand("menu"), e.menu},
 		{"language", isCommand("language"), e.languageMenu},
 		{"help", isCommand("help"), e.help},
 		{"search", isCommand("search"), e.searchCommand},
+		{"settings", isCommand("settings"), e.settingsCommand},
+		{"subscribe", isCommand("subscribe"), e.subscribeCommand},
+		{"stop", isCommand("stop"), e.stopCommand},
+		{"privacy", isCommand("privacy"), e.privacy},
+		{"forget", isCommand("forget"), e.forgetCommand},
+		{"staff command", isStaffCommand, e.staffCommand},
 		{"unknown command", isKind(KindCommand), e.unknownCommand},
 		{"button", isKind(KindButton), e.press},
+		{"talking", inState(StateTalk), e.talkInput},
+		{"composing", inState(StateCompose), e.composeInput},
 		{"text", isKind(KindText), e.typed},
 		{"other", isKind(KindOther), e.unsupported},
 	}
@@ -39,6 +49,35 @@ func (e *Engine) routes() Handler {
 		}
 		return e.unsupported(ctx, r)
 	})
+}
+
+func inState(st State) func(*Request) bool {
+	return func(r *Request) bool { return r.Session.State == st }
+}
+
+func isGroup(r *Request) bool { return r.Event.Group }
+
+// groupChat answers in groups that the bot works in private chats: what a
+// person asks there would be read by everyone in the group.
+func (e *Engine) groupChat(_ context.Context, r *Request) error {
+	if r.Event.Kind == KindCommand || r.Event.Kind == KindButton {
+		r.Reply(Reply{Text: e.text.Text(r.Lang, "PrivateOnly", nil)})
+	}
+	return nil
+}
+
+func (e *Engine) talkInput(ctx context.Context, r *Request) error {
+	if r.Event.Kind == KindText {
+		return e.talkText(ctx, r)
+	}
+	return e.talkOther(ctx, r)
+}
+
+func (e *Engine) composeInput(ctx context.Context, r *Request) error {
+	if r.Event.Kind == KindText {
+		return e.composeText(ctx, r)
+	}
+	return e.unsupported(ctx, r)
 }
 
 // needsOnboarding holds a new person at the language and role questions

@@ -21,7 +21,7 @@ func usedMessageIDs(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := map[string]bool{"Text": true, "button": true, "withNote": true, "languageReply": true}
+	calls := map[string]bool{"Text": true, "button": true, "withNote": true, "languageReply": true, "staffButton": true}
 	set := map[string]bool{}
 	fset := token.NewFileSet()
 	for _, name := range files {
@@ -99,6 +99,8 @@ var dynamicMessageIDs = []string{
 	"CorridorKH", "CorridorLA", "CorridorMM", "CorridorVN",
 	"ActorEmployer", "ActorDoe", "ActorMinistry", "ActorAgency", "ActorWorker", "ActorEmbassy", "ActorImmigration", "ActorCentre",
 	"AspectDocuments", "AspectFees", "AspectTime", "AspectStay", "AspectBreak",
+	"CountryKH", "CountryLA", "CountryMM", "CountryVN", "CountryXX",
+	"TopicRegistration", "TopicRules", "TopicHelp", "TopicSkills",
 }
 
 func TestLocalesAgreeWithEnglish(t *testing.T) {
