@@ -216,8 +216,10 @@ func (in *Insights) finalFlush(ctx context.Context) error {
 // over the day keys of the last 7 and 30 days (a PFCOUNT of several keys
 // counts their union, so a person active on many days counts once), the same
 // over 30 days for each language, role and country, and the top pages and
-// unanswered questions. The splits list every known value in a fixed order,
-// zeros included, so reports of different days line up.
+// unanswered questions: about 3 ms on a local Redis for 30 days of 3000
+// people a day (BenchmarkInsightsReport), nearly all of it the merging inside
+// PFCOUNT. The splits list every known value in a fixed order, zeros
+// included, so reports of different days line up.
 func (in *Insights) Report(ctx context.Context, today flows.Day) (flows.InsightReport, error) {
 	q := in.queueReport(ctx, today)
 	if _, err := q.pipe.Exec(ctx); err != nil {

@@ -270,3 +270,35 @@ func TestInsightsFlushKeepsCountsWhileRedisIsDown(t *testing.T) {
 		t.Errorf("root counted %v times after Redis came back, want 2", got)
 	}
 }
+
+// BenchmarkInsightsReport measures /stats over 30 full days: 3000 people a
+// day, so each day's HyperLogLogs are dense (12 KB) and every PFCOUNT of 30
+// keys merges 30 of them inside Redis.
+func BenchmarkInsightsReport(b *testing.B) {
+	client, prefix := redistest.Client(b)
+	in := redisstore.NewInsights(client, prefix)
+	for d := range 30 {
+		fillDay(b, in, today-flows.Day(d), 3000)
+	}
+	var r flows.InsightReport
+	for b.Loop() {
+		var err error
+		if r, err = in.Report(b.Context(), today); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("active 7/30 days: %d/%d", r.Active7, r.Active30)
+}
+
+// fillDay marks n people seen on day, a third of them new each day.
+func fillDay(b *testing.B, in *redisstore.Insights, day flows.Day, n int) {
+	b.Helper()
+	for i := range n {
+		chat := int64(day)*1000 + int64(i) // overlaps the next days' people
+		p := flows.Profile{Lang: flows.Languages[i%len(flows.Languages)], Role: flows.RoleWorker,
+			Country: flows.Countries[i%len(flows.Countries)]}
+		if err := in.Seen(context.Background(), day, p, chat); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
