@@ -67,7 +67,7 @@ func (s *Subscribers) Unsubscribe(ctx context.Context, chatID int64) error {
 
 // Count walks the whole hash with HSCAN and counts the profiles in a. Its cost
 // is O(subscribers) whatever the audience: one round trip per 1000
-// subscribers and the decoding of every profile, about 90 ms and 20 MB of
+// subscribers and the decoding of every profile, about 100 ms and 20 MB of
 // garbage for 100k on a local Redis (BenchmarkSubscribersCount). That is
 // fine for a staff preview before a broadcast; do not call it per update.
 // Each HSCAN holds Redis only briefly, unlike one HGETALL of 100k fields.
