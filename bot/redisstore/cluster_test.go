@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"mekongbot/bot/redisstore"
 	"mekongbot/bot/redisstore/redistest"
 	"mekongbot/flows"
@@ -21,6 +23,13 @@ func TestCluster(t *testing.T) {
 			return redisstore.New(client, prefix, sessionTTL)
 		}, flowstest.Options{CancelledContextFails: true})
 	})
+	// The stores whose commands span slots ({case} and {<chat>}, staff and
+	// its log, stats and the unanswered questions) run their suites here too.
+	onCluster := func(t testing.TB) (redis.UniversalClient, string) { return redistest.ClientAt(t, spec) }
+	t.Run("Subscribers", func(t *testing.T) { testSubscribers(t, onCluster) })
+	t.Run("Roster", func(t *testing.T) { testRoster(t, onCluster) })
+	t.Run("Cases", func(t *testing.T) { testCases(t, onCluster) })
+	t.Run("Insights", func(t *testing.T) { testInsights(t, onCluster) })
 	t.Run("KeysOfAChatShareItsSlot", func(t *testing.T) {
 		client, prefix := redistest.ClientAt(t, spec)
 		for _, chat := range []int64{1, -1, 42, -1001234567890} {

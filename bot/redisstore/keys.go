@@ -9,16 +9,31 @@ import "strconv"
 //
 //	P{<chat>}:s                  string  the chat's flows.Session in its Encode form; EX = session TTL
 //	P{<chat>}:d                  string  the chat's broadcast draft (staff only); EX 1 day
-//	Pstats:unanswered:<lang>     zset    anonymised questions no page answered -> times asked
-//	P{stats}:<...>               various anonymous counters (see Insights); one slot on a cluster
+//	Pstats:unanswered:<lang>     zset    anonymised questions no page answered -> times asked; top 500 kept
+//	P{stats}:d:<day>             HLL     chat ids seen on flows.Day <day> (days since 1970, Bangkok); EX 32 days
+//	P{stats}:d:<day>:l:<lang>    HLL     the same, for people whose language is <lang> (one of flows.Languages)
+//	P{stats}:d:<day>:r:<role>    HLL     the same, by role: w or o (no key when the role is unknown)
+//	P{stats}:d:<day>:c:<country> HLL     the same, by country: one of flows.Countries, "-" when not said
+//	P{stats}:pages               zset    page id -> times shown, since counting began (not per person)
 //	Psubs                        hash    chat id -> flows.Profile.Encode() of each subscriber
 //	Pstaff                       set     user ids added as staff in chat (BOT_ADMIN_IDS are not stored)
-//	Pstaff:log                   list    "RFC3339 add|remove <user> by <user>", newest first, capped
-//	P{case}:seq                  string  last case number
-//	P{case}:<n>                  hash    one handover case (chat, lang, page, open, opened); EX days
-//	P{case}:open                 set     numbers of open cases
-//	P{<chat>}:case               string  the chat's open case number; EX as the case
+//	Pstaff:log                   list    "<RFC3339 UTC> add|remove <user> by <user>", newest first, 1000 kept
+//	P{case}:seq                  string  last case number; never expires, so numbers are never reused
+//	P{case}:<n>                  hash    one handover case (chat, lang, page, open 1/0, opened unix); EX case TTL
+//	P{case}:open                 set     numbers of open cases; members whose hash expired are removed lazily
+//	P{<chat>}:case               string  the chat's open case number; EX case TTL + 1 min; checked against P{case}:<n>
+//	P{<chat>}:cases              set     every case number of the chat, for /forget; EX case TTL + 1 min
 //	P{bc}:...                    broadcast jobs, owned by bot/broadcast (see its doc)
+//
+// The HyperLogLogs hold no list of people: they estimate how many distinct
+// chat ids were added (standard error 0.81%) and cannot give one back. Someone
+// who can read Redis and already knows a chat id can still test whether it was
+// probably counted on a day (copy the key, PFADD the id, see if the count
+// moves), so they are anonymous counts, not a secret.
+//
+// The case keys share the tag {case} and the chat's keys the tag {<chat>}:
+// on a cluster they live in different slots and are never written in one
+// transaction (see Cases for the order that keeps a crash harmless).
 //
 // Every key of one chat carries the hash tag {<chat>}, so all of them live in
 // the same Redis Cluster slot and multi-key commands or transactions on one
@@ -53,6 +68,12 @@ func (k Keys) Draft(chatID int64) string {
 // ChatCase is the key of the chat's open handover case number.
 func (k Keys) ChatCase(chatID int64) string {
 	return k.chat(chatID) + ":case"
+}
+
+// ChatCases is the key of the set of all the chat's case numbers, open or
+// closed, so that /forget finds every case that names the chat.
+func (k Keys) ChatCases(chatID int64) string {
+	return k.chat(chatID) + ":cases"
 }
 
 // Subscribers is the key of the subscriber hash. It names chats, so it is

@@ -25,3 +25,25 @@ func TestKeysSession(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysLayout pins the names of the keys other stores use: renaming one
+// strands the data already written under the old name.
+func TestKeysLayout(t *testing.T) {
+	k := redisstore.Keys{Prefix: "mb:"}
+	tests := []struct{ got, want string }{
+		{k.Draft(-42), "mb:{-42}:d"},
+		{k.ChatCase(42), "mb:{42}:case"},
+		{k.ChatCases(42), "mb:{42}:cases"},
+		{k.Subscribers(), "mb:subs"},
+		{k.Staff(), "mb:staff"},
+		{k.StaffLog(), "mb:staff:log"},
+		{k.Stats("pages"), "mb:{stats}:pages"},
+		{k.Case("seq"), "mb:{case}:seq"},
+		{k.Unanswered("km"), "mb:stats:unanswered:km"},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("key = %q, want %q", tc.got, tc.want)
+		}
+	}
+}
