@@ -24,8 +24,13 @@ type Config struct {
 	Engine   *flows.Engine
 	Limits   SendLimits
 	Workers  int
-	Admins   map[int64]bool
-	Log      *slog.Logger
+	// Subscribers is told when a chat blocks the bot, so it gets no more
+	// broadcasts; nil: not told.
+	Subscribers flows.Subscribers
+	// Spent counts interactive messages against a send budget shared with
+	// broadcasts; nil: not counted.
+	Spent func(n int)
+	Log   *slog.Logger
 	// LogKey keys the hash that stands for user ids in logs.
 	LogKey []byte
 	// PollTimeout is the long-poll duration (default 30s).
@@ -56,10 +61,27 @@ func New(cfg Config) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{
+	b := &Bot{
 		cfg:  cfg,
 		send: NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log),
 		log:  cfg.Log,
+	}
+	b.send.gone, b.send.spent = b.unsubscribe, cfg.Spent
+	return b
+}
+
+// Sender is the bot's rate-limited sender, shared with the broadcast runner.
+func (b *Bot) Sender() *Sender { return b.send }
+
+// unsubscribe stops updates to a chat that blocked the bot or was deleted.
+func (b *Bot) unsubscribe(chatID int64) {
+	if b.cfg.Subscribers == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.cfg.Subscribers.Unsubscribe(ctx, chatID); err != nil {
+		b.log.Warn("unsubscribe a chat that blocked the bot", "err", err)
 	}
 }
 
@@ -123,6 +145,12 @@ func (b *Bot) jobFor(ctx context.Context, u tgbotapi.Update) (key int64, job fun
 	if q := u.InlineQuery; q != nil && q.From != nil {
 		return q.From.ID, func() { b.answerInline(ctx, q) }, true
 	}
+	if m := u.MyChatMember; m != nil {
+		return m.Chat.ID, func() { b.memberChanged(m) }, true
+	}
+	if m := u.Message; m != nil && m.Chat != nil && m.MigrateToChatID != 0 {
+		return m.Chat.ID, func() { b.migrate(ctx, m.Chat.ID, m.MigrateToChatID) }, true
+	}
 	in, ok := toEvent(u)
 	if !ok {
 		b.ignored(ctx, in, u)
@@ -143,7 +171,9 @@ func (b *Bot) ignored(ctx context.Context, in incoming, u tgbotapi.Update) {
 func (b *Bot) handle(ctx context.Context, in incoming) {
 	start := time.Now()
 	ev := in.event
-	ev.IsStaff = b.cfg.Admins[ev.UserID]
+	if in.replyToUser != b.Self.ID {
+		ev.ReplyToText = "" // only answers to the bot's own messages count
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			b.log.Error("panic while handling update", "user", b.userHash(ev.UserID), "panic", v)
@@ -162,6 +192,21 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 		b.log.Error("send reply", "user", b.userHash(ev.UserID), "err", Redact(err, b.cfg.Token))
 	}
 	b.log.Debug("update handled", "user", b.userHash(ev.UserID), "kind", ev.Kind, "took", time.Since(start))
+}
+
+// memberChanged unsubscribes a person who blocked the bot (or a group that
+// removed it): Telegram says so with a my_chat_member update.
+func (b *Bot) memberChanged(m *tgbotapi.ChatMemberUpdated) {
+	if st := m.NewChatMember.Status; st == "kicked" || st == "left" {
+		b.unsubscribe(m.Chat.ID)
+	}
+}
+
+// migrate follows a group that became a supergroup, which changes its chat id.
+func (b *Bot) migrate(ctx context.Context, from, to int64) {
+	if err := b.cfg.Engine.Migrate(ctx, from, to); err != nil {
+		b.log.Error("move the session of a group that became a supergroup", "err", err)
+	}
 }
 
 // userHash stands for a user id in logs: stable within a deployment, not

@@ -22,6 +22,9 @@ const maxTextBytes = 16 << 10
 type incoming struct {
 	event      flows.Event
 	callbackID string
+	// replyToUser is who wrote the message this one answers; the bot keeps
+	// event.ReplyToText only when that is itself.
+	replyToUser int64
 }
 
 // toEvent converts an update. ok is false for updates the bot ignores
@@ -31,7 +34,7 @@ func toEvent(u tgbotapi.Update) (in incoming, ok bool) {
 	case u.CallbackQuery != nil:
 		return fromCallback(u.CallbackQuery)
 	case u.Message != nil && u.Message.Chat != nil && !isService(u.Message):
-		return incoming{event: fromMessage(u.Message)}, true
+		return fromMessage(u.Message), true
 	}
 	return incoming{}, false
 }
@@ -46,14 +49,19 @@ func fromCallback(q *tgbotapi.CallbackQuery) (incoming, bool) {
 		Kind:      flows.KindButton,
 		Data:      q.Data,
 		MessageID: q.Message.MessageID,
+		Group:     !q.Message.Chat.IsPrivate(),
 	}
 	setSender(&ev, q.From)
 	return incoming{event: ev, callbackID: q.ID}, true
 }
 
-func fromMessage(m *tgbotapi.Message) flows.Event {
-	ev := flows.Event{ChatID: m.Chat.ID, MessageID: m.MessageID}
+func fromMessage(m *tgbotapi.Message) incoming {
+	ev := flows.Event{ChatID: m.Chat.ID, MessageID: m.MessageID, Group: !m.Chat.IsPrivate()}
 	setSender(&ev, m.From)
+	in := incoming{}
+	if r := m.ReplyToMessage; r != nil && r.From != nil {
+		ev.ReplyToText, in.replyToUser = cleanText(r.Text), r.From.ID
+	}
 	text := cleanText(m.Text)
 	switch {
 	case strings.HasPrefix(text, "/"):
@@ -64,7 +72,8 @@ func fromMessage(m *tgbotapi.Message) flows.Event {
 	default:
 		ev.Kind, ev.Other = flows.KindOther, otherKind(m)
 	}
-	return ev
+	in.event = ev
+	return in
 }
 
 func setSender(ev *flows.Event, from *tgbotapi.User) {

@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"sync"
 	"time"
@@ -38,6 +40,12 @@ type Sender struct {
 
 	mu    sync.Mutex
 	chats map[int64]*chatLimiter
+
+	// gone is told about a chat that can no longer receive messages
+	// (blocked the bot, chat deleted); spent about each interactive
+	// message, so that a budget shared with broadcasts can count it.
+	gone  func(chatID int64)
+	spent func(n int)
 }
 
 type chatLimiter struct {
@@ -60,39 +68,97 @@ func NewSender(api *tgbotapi.BotAPI, limits SendLimits, log *slog.Logger) *Sende
 }
 
 // Deliver sends a chat its replies in order. A reply marked Edit replaces the
-// message with messageID; when that cannot be edited it is sent anew.
+// message with messageID; when that cannot be edited it is sent anew. A
+// reply with its own ChatID goes to that chat (never as an edit). When a
+// chat fails, its remaining replies are skipped but other chats still get
+// theirs; the errors are joined.
 func (s *Sender) Deliver(ctx context.Context, chatID int64, messageID int, replies []flows.Reply) error {
+	var errs []error
+	failed := map[int64]bool{}
 	for _, r := range replies {
+		target, msgID := chatID, messageID
+		if r.ChatID != 0 && r.ChatID != chatID {
+			target, msgID = r.ChatID, 0
+		}
+		if failed[target] {
+			continue
+		}
 		for _, m := range render(r) {
-			if err := s.deliverOne(ctx, chatID, messageID, m); err != nil {
-				return fmt.Errorf("deliver to chat %d: %w", chatID, err)
+			if err := s.deliverOne(ctx, target, msgID, m, false); err != nil {
+				errs = append(errs, fmt.Errorf("deliver to chat %d: %w", target, err))
+				failed[target] = true
+				break
 			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SendBulk sends one broadcast message. Only the per-chat limit applies
+// here: the overall rate is the caller's budget, shared across processes.
+func (s *Sender) SendBulk(ctx context.Context, chatID int64, r flows.Reply) error {
+	for _, m := range render(r) {
+		if err := s.deliverOne(ctx, chatID, 0, m, true); err != nil {
+			return fmt.Errorf("broadcast to chat %d: %w", chatID, err)
 		}
 	}
 	return nil
 }
 
-func (s *Sender) deliverOne(ctx context.Context, chatID int64, messageID int, m rendered) error {
-	if m.edit && messageID != 0 {
-		edit := tgbotapi.NewEditMessageText(chatID, messageID, m.text)
-		edit.ParseMode = tgbotapi.ModeHTML
-		edit.DisableWebPagePreview = true
-		edit.ReplyMarkup = m.keyboard
-		// An edit adds no message to the chat, so only the overall limit applies.
-		err := s.Call(ctx, 0, edit)
-		var apiErr *APIError
-		if err == nil || !errors.As(err, &apiErr) || apiErr.Code != 400 {
-			return err
-		}
-		// Too old to edit, deleted, or not ours: send it as a new message.
+// Post sends r as one new message and returns its id (for a message the
+// bot edits later, such as a broadcast's progress).
+func (s *Sender) Post(ctx context.Context, chatID int64, r flows.Reply) (int, error) {
+	m := render(r)[0]
+	resp, err := s.call(ctx, chatID, newMessage(chatID, m), false)
+	if err != nil {
+		return 0, fmt.Errorf("post to chat %d: %w", chatID, err)
 	}
+	var msg tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &msg); err != nil {
+		return 0, fmt.Errorf("post to chat %d: read the sent message: %w", chatID, err)
+	}
+	return msg.MessageID, nil
+}
+
+// Edit replaces the text and buttons of message messageID with r.
+func (s *Sender) Edit(ctx context.Context, chatID int64, messageID int, r flows.Reply) error {
+	m := render(r)[0]
+	if _, err := s.call(ctx, 0, newEdit(chatID, messageID, m), false); err != nil {
+		return fmt.Errorf("edit message %d in chat %d: %w", messageID, chatID, err)
+	}
+	return nil
+}
+
+func newEdit(chatID int64, messageID int, m rendered) tgbotapi.EditMessageTextConfig {
+	edit := tgbotapi.NewEditMessageText(chatID, messageID, m.text)
+	edit.ParseMode = tgbotapi.ModeHTML
+	edit.DisableWebPagePreview = true
+	edit.ReplyMarkup = m.keyboard
+	return edit
+}
+
+func newMessage(chatID int64, m rendered) tgbotapi.MessageConfig {
 	msg := tgbotapi.NewMessage(chatID, m.text)
 	msg.ParseMode = tgbotapi.ModeHTML
 	msg.DisableWebPagePreview = true
 	if m.keyboard != nil {
 		msg.ReplyMarkup = *m.keyboard
 	}
-	return s.Call(ctx, chatID, msg)
+	return msg
+}
+
+func (s *Sender) deliverOne(ctx context.Context, chatID int64, messageID int, m rendered, bulk bool) error {
+	if m.edit && messageID != 0 {
+		// An edit adds no message to the chat, so only the overall limit applies.
+		_, err := s.call(ctx, 0, newEdit(chatID, messageID, m), false)
+		var apiErr *APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.Code != 400 {
+			return err
+		}
+		// Too old to edit, deleted, or not ours: send it as a new message.
+	}
+	_, err := s.call(ctx, chatID, newMessage(chatID, m), bulk)
+	return err
 }
 
 // AnswerButton acknowledges a button press so the person's app stops
@@ -106,23 +172,52 @@ func (s *Sender) AnswerButton(ctx context.Context, callbackID string) error {
 // backoff. "Message is not modified" counts as success. A failure is an
 // *APIError when Telegram answered, else a network error without the token.
 func (s *Sender) Call(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
+	_, err := s.call(ctx, chatID, c, false)
+	return err
+}
+
+// call is Call for either lane: bulk (broadcast) calls skip the overall
+// limiter, whose budget their caller holds, and are not counted as spent.
+func (s *Sender) call(ctx context.Context, chatID int64, c tgbotapi.Chattable, bulk bool) (*tgbotapi.APIResponse, error) {
 	method := methodName(c)
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		if err = s.wait(ctx, chatID); err != nil {
-			return err
+		if err = s.wait(ctx, chatID, bulk); err != nil {
+			return nil, err
 		}
-		_, err = s.api.Request(c)
+		var resp *tgbotapi.APIResponse
+		resp, err = s.api.Request(c)
 		err = s.classify(method, err)
+		if !bulk && chatID != 0 && s.spent != nil {
+			s.spent(1)
+		}
 		wait, retry := s.retryAfter(method, err, attempt)
 		if !retry {
-			return err
+			s.noteGone(chatID, err)
+			return resp, err
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return err
+	return nil, err
+}
+
+// noteGone tells the owner about a chat that cannot receive messages.
+func (s *Sender) noteGone(chatID int64, err error) {
+	if chatID != 0 && s.gone != nil && IsGone(err) {
+		s.gone(chatID)
+	}
+}
+
+// IsGone reports an error meaning the chat can never receive messages: the
+// person blocked the bot, the chat was deleted, or the bot was removed.
+func IsGone(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.Code == 403 || apiErr.Code == 400 && strings.Contains(apiErr.Description, "chat not found")
 }
 
 // classify turns the library's error into an *APIError (nil for "not
@@ -164,11 +259,14 @@ func ctxDone(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-func (s *Sender) wait(ctx context.Context, chatID int64) error {
+func (s *Sender) wait(ctx context.Context, chatID int64, bulk bool) error {
 	if chatID != 0 {
 		if err := s.chat(chatID).Wait(ctx); err != nil {
 			return err
 		}
+	}
+	if bulk {
+		return nil
 	}
 	return s.global.Wait(ctx)
 }

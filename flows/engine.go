@@ -205,3 +205,23 @@ func pickLang(s Session, ev Event) string {
 	}
 	return DefaultLang
 }
+
+// Migrate moves a chat's session to a new chat id (Telegram gives a group a
+// new id when it becomes a supergroup). The staff chat's id is
+// configuration: the caller must warn when that one moves.
+func (e *Engine) Migrate(ctx context.Context, from, to int64) error {
+	s, found, err := e.store.Load(ctx, from)
+	if err != nil || !found {
+		return err
+	}
+	if err := e.store.Save(ctx, to, s); err != nil {
+		return fmt.Errorf("migrate chat %d to %d: %w", from, to, err)
+	}
+	if err := e.store.Delete(ctx, from); err != nil {
+		return fmt.Errorf("migrate chat %d to %d: %w", from, to, err)
+	}
+	if from == e.staff.id {
+		e.log.Error("the staff chat became a supergroup: set STAFF_CHAT_ID to the new id", "new_id", to)
+	}
+	return nil
+}

@@ -114,6 +114,19 @@ func (s *Server) SendText(chatID, userID int64, langCode, text string) int {
 	return s.pushMessage(chatID, userID, langCode, func(m map[string]any) { m["text"] = text })
 }
 
+// SendReply queues a text message that replies to message replyTo of the
+// same chat (one the bot sent, or one a user sent); the update carries
+// reply_to_message with that message's stored text and sender, as Telegram's does.
+func (s *Server) SendReply(chatID, userID int64, langCode string, replyTo int, text string) int {
+	s.mu.Lock()
+	original := s.messageJSONLocked(chatID, replyTo)
+	s.mu.Unlock()
+	return s.pushMessage(chatID, userID, langCode, func(m map[string]any) {
+		m["text"] = text
+		m["reply_to_message"] = original
+	})
+}
+
 // SendCommand queues a command such as "/start" or "/start payload" (the
 // leading slash is added if missing) with its bot_command entity.
 func (s *Server) SendCommand(chatID, userID int64, langCode, command string) int {

@@ -47,7 +47,11 @@ func chat(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := openApp(ctx, env.Getenv("REDIS_URL"), "mekongbot-chat:", 24*time.Hour, log, env.Stderr)
+	c := appConfig{RedisURL: env.Getenv("REDIS_URL"), Prefix: "mekongbot-chat:", SessionTTL: 24 * time.Hour, StaffLang: flows.DefaultLang}
+	if o.admin {
+		c.Admins = []int64{o.user}
+	}
+	a, err := openApp(ctx, c, log, env.Stderr)
 	if err != nil {
 		return err
 	}
@@ -106,7 +110,7 @@ func (t *terminal) eventFor(line string) flows.Event {
 }
 
 func (t *terminal) send(ctx context.Context, ev flows.Event) error {
-	ev.ChatID, ev.UserID, ev.ClientLang, ev.IsStaff = t.opts.user, t.opts.user, t.opts.lang, t.opts.admin
+	ev.ChatID, ev.UserID, ev.ClientLang = t.opts.user, t.opts.user, t.opts.lang
 	replies, err := t.engine.Process(ctx, ev)
 	if err != nil {
 		fmt.Fprintln(t.out, "(error:", err, ")")
@@ -120,6 +124,9 @@ func (t *terminal) send(ctx context.Context, ev flows.Event) error {
 
 func (t *terminal) print(r flows.Reply) {
 	t.nextMsg++
+	if r.ChatID != 0 && r.ChatID != t.opts.user {
+		fmt.Fprintf(t.out, "(to chat %d)\n", r.ChatID)
+	}
 	if r.Note != "" {
 		fmt.Fprintf(t.out, "(%s)\n", r.Note)
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"mekongbot/bot"
+	"mekongbot/flows"
 )
 
 var errUsage = errors.New("usage")
@@ -28,6 +30,10 @@ type ServeConfig struct {
 	LogLevel    string
 	LogHashKey  string
 	PollTimeout time.Duration
+	// StaffChatID is the chat where staff answer handover cases; 0: no
+	// "talk to a person".
+	StaffChatID int64
+	StaffLang   string
 }
 
 // ConfigError lists every configuration problem, one per line.
@@ -54,6 +60,8 @@ func ParseServeConfig(getenv func(string) string) (ServeConfig, error) {
 		LogLevel:    p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		LogHashKey:  getenv("LOG_HASH_KEY"),
 		PollTimeout: p.duration("POLL_TIMEOUT", 30*time.Second),
+		StaffChatID: p.chatID("STAFF_CHAT_ID"),
+		StaffLang:   p.oneOf("STAFF_LANG", "en", flows.Languages...),
 	}
 	if len(p.problems) > 0 {
 		return c, &ConfigError{Problems: p.problems}
@@ -111,6 +119,18 @@ func (p *parser) ids(name string) map[int64]bool {
 	return out
 }
 
+func (p *parser) chatID(name string) int64 {
+	v := p.getenv(name)
+	if v == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id == 0 {
+		p.fail(name, "%q is not a Telegram chat id (a number; groups are negative, like -1001234567890)", v)
+	}
+	return id
+}
+
 func (p *parser) addr(name, def string) string {
 	v := p.str(name, def)
 	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
@@ -154,4 +174,14 @@ func (p *parser) oneOf(name, def string, allowed ...string) string {
 	}
 	p.fail(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	return def
+}
+
+// AdminList returns the configured staff ids, sorted.
+func (c ServeConfig) AdminList() []int64 {
+	out := make([]int64, 0, len(c.Admins))
+	for id := range c.Admins {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
 }

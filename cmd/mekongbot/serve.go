@@ -22,7 +22,10 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	log := newLogger(env.Stderr, cfg.LogLevel)
-	a, err := openApp(ctx, cfg.RedisURL, cfg.KeyPrefix, cfg.SessionTTL, log, env.Stderr)
+	a, err := openApp(ctx, appConfig{
+		RedisURL: cfg.RedisURL, Prefix: cfg.KeyPrefix, SessionTTL: cfg.SessionTTL,
+		Admins: cfg.AdminList(), StaffChat: cfg.StaffChatID, StaffLang: cfg.StaffLang,
+	}, log, env.Stderr)
 	if err != nil {
 		return err
 	}
@@ -39,7 +42,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		Endpoint:    cfg.Endpoint,
 		Engine:      a.engine,
 		Limits:      bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
-		Admins:      cfg.Admins,
+		Subscribers: a.subs,
 		Log:         log,
 		LogKey:      logKey(cfg.LogHashKey),
 		PollTimeout: cfg.PollTimeout,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"mekongbot/bot/broadcast"
 	"mekongbot/bot/redisstore"
 	"mekongbot/content"
 	"mekongbot/flows"
@@ -16,18 +17,30 @@ import (
 )
 
 // app is what both serve and chat are built on: content, strings, the Redis
-// client and the flows engine.
+// client, the stores and the flows engine.
 type app struct {
-	catalog *content.Catalog
-	text    *locales.Bundle
-	redis   redis.UniversalClient
-	engine  *flows.Engine
-	close   func()
+	catalog  *content.Catalog
+	text     *locales.Bundle
+	redis    redis.UniversalClient
+	subs     *redisstore.Subscribers
+	insights *redisstore.Insights
+	engine   *flows.Engine
+	close    func()
+}
+
+// appConfig is what openApp needs from the command's configuration.
+type appConfig struct {
+	RedisURL   string // "": embedded server
+	Prefix     string
+	SessionTTL time.Duration
+	Admins     []int64 // fixed staff (BOT_ADMIN_IDS)
+	StaffChat  int64
+	StaffLang  string
 }
 
 // openApp loads content and strings and connects to Redis; with no
-// redisURL it starts the embedded server and says so on notice.
-func openApp(ctx context.Context, redisURL, prefix string, ttl time.Duration, log *slog.Logger, notice io.Writer) (*app, error) {
+// RedisURL it starts the embedded server and says so on notice.
+func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Writer) (*app, error) {
 	catalog, err := content.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load content: %w", err)
@@ -36,20 +49,48 @@ func openApp(ctx context.Context, redisURL, prefix string, ttl time.Duration, lo
 	if err != nil {
 		return nil, fmt.Errorf("load locales: %w", err)
 	}
-	client, closeRedis, err := connectRedis(ctx, redisURL, notice)
+	client, closeRedis, err := connectRedis(ctx, c.RedisURL, notice)
 	if err != nil {
 		return nil, err
 	}
-	engine := flows.NewEngine(flows.Config{
-		Store:    redisstore.New(client, prefix, ttl),
-		Catalog:  catalog,
-		Text:     text,
-		Search:   content.NewIndex(catalog),
-		MoU:      catalog,
-		Insights: redisstore.NewInsights(client, prefix),
-		Log:      log,
+	a := &app{catalog: catalog, text: text, redis: client, close: closeRedis,
+		subs: redisstore.NewSubscribers(client, c.Prefix), insights: redisstore.NewInsights(client, c.Prefix)}
+	a.engine = flows.NewEngine(flows.Config{
+		Store:       redisstore.New(client, c.Prefix, c.SessionTTL),
+		Catalog:     catalog,
+		Text:        text,
+		Search:      content.NewIndex(catalog),
+		MoU:         catalog,
+		Insights:    a.insights,
+		Subscribers: a.subs,
+		Broadcasts:  broadcast.NewStore(client, c.Prefix, time.Now),
+		Drafts:      redisstore.NewDrafts(client, c.Prefix),
+		Roster:      redisstore.NewRoster(client, c.Prefix, c.Admins, log),
+		Cases:       redisstore.NewCases(client, c.Prefix, 0),
+		StaffChat:   c.StaffChat,
+		StaffLang:   c.StaffLang,
+		Log:         log,
 	})
-	return &app{catalog: catalog, text: text, redis: client, engine: engine, close: closeRedis}, nil
+	a.close = a.runInBackground(ctx, log, closeRedis)
+	return a, nil
+}
+
+// runInBackground flushes buffered page counts until the app closes; close
+// then waits for the last flush before it disconnects from Redis.
+func (a *app) runInBackground(ctx context.Context, log *slog.Logger, closeRedis func()) func() {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.insights.Run(ctx); err != nil {
+			log.Warn("flush page counts", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		closeRedis()
+	}
 }
 
 func connectRedis(ctx context.Context, url string, notice io.Writer) (redis.UniversalClient, func(), error) {
