@@ -21,8 +21,11 @@
 //     inline keyboards (validate.go).
 //   - Fault injection: forced errors, random flakiness, slow answers and users
 //     who blocked the bot (faults.go).
+//   - Telegram's flood limits, opt-in: overall and per chat, answered with 429
+//     and retry_after (ratelimit.go).
 //
 // Tests drive users with SendText, SendCommand, PressButton and friends, and
-// inspect what the bot did with Calls, CallsTo, MessagesTo and LastMessage.
+// inspect what the bot did with Calls, CallsTo, MessagesTo and LastMessage
+// (SentCount and SentCounts for broadcasts to thousands of chats).
 // Every method is safe for concurrent use.
 package telegramtest

@@ -64,6 +64,7 @@ type chatState struct {
 	nextID int
 	msgs   map[int]*storedMsg
 	log    []Sent
+	sent   int // messages the bot sent here, for SentCount
 }
 
 type storedMsg struct {
@@ -238,6 +239,7 @@ func (s *Server) storeSent(method string, chatID int64, m *storedMsg) reply {
 	m.id, m.date = c.nextID, time.Now().Unix()
 	c.msgs[m.id] = m
 	c.log = append(c.log, m.sent(method, chatID))
+	c.sent++
 	return ok(s.messageJSONLocked(chatID, m.id))
 }
 

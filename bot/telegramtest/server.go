@@ -58,6 +58,9 @@ type Server struct {
 	rateFor map[string]bool
 	delays  map[string]time.Duration
 	blocked map[int64]bool
+
+	// ratelimit.go
+	limits rateLimits
 }
 
 // Call is one request the fake received with a valid token.
@@ -137,7 +140,7 @@ func (s *Server) Token() string { return s.token }
 func (s *Server) BotID() int64 { return s.botID }
 
 // Reset forgets calls, queued updates, messages, faults, delays, blocked
-// chats, webhook and allowed_updates. Update ids keep increasing so that a
+// chats, rate limits, webhook and allowed_updates. Update ids keep increasing so that a
 // running bot's offset stays meaningful.
 func (s *Server) Reset() {
 	s.mu.Lock()
@@ -161,6 +164,7 @@ func (s *Server) resetLocked() {
 	s.rate, s.rng, s.rateFor = 0, nil, nil
 	s.delays = map[string]time.Duration{}
 	s.blocked = map[int64]bool{}
+	s.limits = rateLimits{}
 }
 
 // Calls returns every request received so far, in arrival order.
@@ -283,6 +287,9 @@ func (s *Server) dispatch(r *request, fn handler) reply {
 		case <-r.ctx.Done():
 		case <-s.closing:
 		}
+	}
+	if rep, limited := s.overLimit(r); limited {
+		return rep
 	}
 	if rep, failed := s.injectedFault(r); failed {
 		return rep

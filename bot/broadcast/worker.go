@@ -1,0 +1,283 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// releaseTimeout bounds the Redis calls made after ctx ended: marking the
+// send in hand and releasing the claim.
+const releaseTimeout = 5 * time.Second
+
+// work is one worker: it claims a range of an open job, delivers it, and
+// looks again; with nothing to claim it waits for the next poll.
+func (r *Runner) work(ctx context.Context) {
+	for ctx.Err() == nil {
+		if !r.workOnce(ctx) {
+			_ = sleep(ctx, r.cfg.Poll)
+		}
+	}
+}
+
+// workOnce delivers one range of the oldest open job that has one.
+func (r *Runner) workOnce(ctx context.Context) bool {
+	for _, j := range r.openJobs() {
+		c, err := r.claim(ctx, j)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("broadcast: claim", "broadcast", j.id, "err", err)
+			}
+			continue
+		}
+		if c == nil {
+			continue
+		}
+		r.deliver(ctx, c)
+		return true
+	}
+	return false
+}
+
+// claim is a range of one job's recipient list held by one worker.
+type claim struct {
+	j          *job
+	start, end int64
+	member     string // in the claims zset: "<start>|<token>"
+	lease      *lease
+}
+
+func (r *Runner) claim(ctx context.Context, j *job) (*claim, error) {
+	token := r.newClaimToken()
+	sent := time.Now()
+	res, err := claimScript.Run(ctx, r.rdb, []string{r.keys.job(j.id), r.keys.claims(j.id)},
+		token, r.cfg.Lease.Milliseconds(), r.cfg.RangeSize, ms(r.cfg.Now())).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("claim range of broadcast %d: %w", j.id, err)
+	}
+	if len(res) != 2 || res[0] < 0 {
+		return nil, nil
+	}
+	start := res[0]
+	if res[1] == 1 {
+		r.log.Info("broadcast: took over an expired claim", "broadcast", j.id, "start", start)
+	}
+	c := &claim{j: j, start: start, end: start + int64(r.cfg.RangeSize),
+		member: strconv.FormatInt(start, 10) + "|" + token}
+	c.lease = newLease(sent.Add(r.cfg.Lease))
+	return c, nil
+}
+
+// deliver sends to every recipient of the range not yet marked, renewing the
+// lease meanwhile, and releases the claim.
+func (r *Runner) deliver(ctx context.Context, c *claim) {
+	stop := r.keepLease(ctx, c)
+	finished := false
+	defer func() {
+		stop()
+		r.release(ctx, c, finished)
+	}()
+	todo, err := r.unmarked(ctx, c)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("broadcast: read range", "broadcast", c.j.id, "err", err)
+		}
+		return
+	}
+	for _, rc := range todo {
+		if !r.sendOne(ctx, c, rc) {
+			return
+		}
+	}
+	finished = true
+}
+
+// recipient is one entry of the recipient list.
+type recipient struct {
+	chat int64
+	lang string
+}
+
+// unmarked reads the range and returns, in one round trip, the recipients
+// not yet tried: after a takeover, those the previous owner finished are
+// skipped.
+func (r *Runner) unmarked(ctx context.Context, c *claim) ([]recipient, error) {
+	id := c.j.id
+	entries, err := rangeScript.Run(ctx, r.rdb, []string{r.keys.recipients(id), r.keys.marks(id)},
+		c.start, c.end-1).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("read range %d of broadcast %d: %w", c.start, id, err)
+	}
+	todo := make([]recipient, 0, len(entries))
+	for _, e := range entries {
+		chat, lang, _ := strings.Cut(e, ":")
+		if n, err := strconv.ParseInt(chat, 10, 64); err == nil {
+			todo = append(todo, recipient{n, lang})
+		}
+	}
+	return todo, nil
+}
+
+// sendOne sends to one recipient within the budget and marks the outcome;
+// false means the range must stop (lease lost, job cancelled or finished,
+// process stopping, Redis failing).
+func (r *Runner) sendOne(ctx context.Context, c *claim, rc recipient) bool {
+	if !c.lease.valid() || ctx.Err() != nil {
+		return false
+	}
+	if r.cfg.Budget != nil {
+		if err := r.cfg.Budget.Take(ctx); err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("broadcast: take from budget", "broadcast", c.j.id, "err", err)
+			}
+			return false
+		}
+		if !c.lease.valid() { // the wait may have outlasted the lease
+			return false
+		}
+	}
+	return r.mark(ctx, c, rc.chat, r.send(ctx, c.j, rc))
+}
+
+// send makes one delivery attempt and returns its mark. It is not cut short
+// when ctx ends: a send Telegram may already have accepted is finished and
+// marked, or it would be sent again.
+func (r *Runner) send(ctx context.Context, j *job, rc recipient) string {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.SendTimeout)
+	defer cancel()
+	msg, ok := j.msgs[rc.lang]
+	if !ok {
+		return markFailed
+	}
+	err := r.cfg.Sender.SendBulk(sctx, rc.chat, msg)
+	switch {
+	case err == nil:
+		return markSent
+	case r.cfg.Gone(err):
+		if err := r.cfg.Subscribers.Unsubscribe(sctx, rc.chat); err != nil {
+			r.log.Warn("broadcast: unsubscribe a gone recipient", "broadcast", j.id, "err", rootCause(err))
+		}
+	}
+	return markFailed
+}
+
+// Marks of the recipients, in the marks hash.
+const (
+	markSent   = "s"
+	markFailed = "f"
+)
+
+// mark records the outcome with the counters and reports whether the range
+// may go on.
+func (r *Runner) mark(ctx context.Context, c *claim, chat int64, outcome string) bool {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	id := c.j.id
+	res, err := markScript.Run(mctx, r.rdb, []string{r.keys.job(id), r.keys.marks(id), r.keys.claims(id)},
+		chat, outcome, c.member).Int64Slice()
+	if err != nil {
+		r.log.Error("broadcast: mark a recipient; they may get the message twice", "broadcast", id, "err", rootCause(err))
+		return false
+	}
+	return len(res) == 2 && res[0] == 1 && res[1] == 1 && ctx.Err() == nil
+}
+
+// release ends the claim, even when ctx ended: a finished range is dropped
+// (completing the job if it was the last; done is true for the one call
+// that did), an unfinished one handed back so that another worker or
+// process takes it over at once rather than after the lease.
+func (r *Runner) release(ctx context.Context, c *claim, finished bool) (done bool) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	id := c.j.id
+	n, err := releaseScript.Run(rctx, r.rdb, []string{r.keys.job(id), r.keys.claims(id)},
+		c.member, ms(r.cfg.Now()), flag(finished)).Int()
+	if err != nil {
+		r.log.Warn("broadcast: release claim", "broadcast", id, "err", err)
+		return false
+	}
+	if n == 1 {
+		r.log.Info("broadcast delivered", "broadcast", id)
+	}
+	return n == 1
+}
+
+// lease is a claim's validity as this process sees it: until a deadline no
+// later than the one Redis holds (it is computed from the time the request
+// was sent), and not after a renewal found the claim taken over or the job
+// stopped.
+type lease struct {
+	until atomic.Int64 // Unix ns
+	lost  atomic.Bool
+}
+
+func newLease(until time.Time) *lease {
+	l := &lease{}
+	l.until.Store(until.UnixNano())
+	return l
+}
+
+func (l *lease) valid() bool {
+	return !l.lost.Load() && time.Now().UnixNano() < l.until.Load()
+}
+
+// keepLease renews the claim every third of the lease until stopped; the
+// returned function stops it and waits.
+func (r *Runner) keepLease(ctx context.Context, c *claim) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(r.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.renew(ctx, c)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func (r *Runner) renew(ctx context.Context, c *claim) {
+	sent := time.Now()
+	id := c.j.id
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	res, err := renewScript.Run(rctx, r.rdb, []string{r.keys.job(id), r.keys.claims(id)},
+		c.member, r.cfg.Lease.Milliseconds()).Int64Slice()
+	switch {
+	case err != nil:
+		r.log.Warn("broadcast: renew claim", "broadcast", id, "err", err) // the lease runs out unless a later renewal works
+	case len(res) != 2 || res[0] != 1 || res[1] != 1:
+		c.lease.lost.Store(true)
+	default:
+		c.lease.until.Store(sent.Add(r.cfg.Lease).UnixNano())
+	}
+}
+
+// rootCause is the innermost error: what went wrong, without the wrapping
+// that may name a chat (logs carry no chat ids).
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
