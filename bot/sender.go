@@ -188,7 +188,9 @@ func (s *Sender) call(ctx context.Context, chatID int64, c tgbotapi.Chattable, b
 		var resp *tgbotapi.APIResponse
 		resp, err = s.api.Request(c)
 		err = s.classify(method, err)
-		if !bulk && chatID != 0 && s.spent != nil {
+		// Interactive messages, and broadcast retries (the first try took
+		// its slot from the budget), count against the shared budget.
+		if chatID != 0 && s.spent != nil && (!bulk || attempt > 1) {
 			s.spent(1)
 		}
 		wait, retry := s.retryAfter(method, err, attempt)

@@ -27,7 +27,7 @@ func TestServeHandoverRoundTrip(t *testing.T) {
 	const personID = 5101
 	api.SetUser(personID, "Sokha", "sokha_kh")
 	p := &person{t: t, api: api, id: personID, lang: "km"}
-	p.press(p.press(p.command("/start"), "l:km"), "r:w")
+	p.chooseRole(p.press(p.command("/start"), "l:km"), "r:w")
 	menu := p.command("/menu")
 	intro := p.press(menu, "h:start")
 	mustContain(t, "talk intro", intro.Plain, "💬")

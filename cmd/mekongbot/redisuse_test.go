@@ -47,7 +47,7 @@ func TestRedisRoundTripsAndSessionSize(t *testing.T) {
 	env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = srv.Addr, "mekongbot:"
 	startServe(t, env)
 	p := &person{t: t, api: api, id: 1234567890, lang: "en"}
-	menu := p.press(p.press(p.command("/start"), "l:en"), "r:w")
+	menu := p.chooseRole(p.press(p.command("/start"), "l:en"), "r:w")
 
 	c.ConfigResetStat(context.Background())
 	updates := 0

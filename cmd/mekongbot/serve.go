@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"mekongbot/bot"
+	"mekongbot/bot/broadcast"
+	"mekongbot/flows"
 )
 
 func serve(ctx context.Context, args []string, env Env) error {
@@ -37,18 +39,53 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	defer stopHTTP()
 
+	budget := broadcast.NewBudget(a.redis, cfg.KeyPrefix, cfg.SendRate, log)
 	b := bot.New(bot.Config{
 		Token:       cfg.Token,
 		Endpoint:    cfg.Endpoint,
 		Engine:      a.engine,
 		Limits:      bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
 		Subscribers: a.subs,
+		Spent:       budget.Consume,
 		Log:         log,
 		LogKey:      logKey(cfg.LogHashKey),
 		PollTimeout: cfg.PollTimeout,
 	})
+	runner, err := broadcast.NewRunner(broadcast.Config{
+		Redis: a.redis, Prefix: cfg.KeyPrefix, Sender: b.Sender(), Texts: broadcastTexts{a.engine},
+		Gone: bot.IsGone, Subscribers: a.subs, Budget: budget, Log: log,
+	})
+	if err != nil {
+		return err
+	}
 	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
-	return b.Run(ctx)
+	return runBoth(ctx, b.Run, runner.Run)
+}
+
+// runBoth runs the bot and the broadcast runner until ctx ends or one of
+// them fails; a failure stops the other. It returns the first error.
+func runBoth(ctx context.Context, first, second func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	for _, run := range []func(context.Context) error{first, second} {
+		go func() {
+			err := run(ctx)
+			cancel()
+			errs <- err
+		}()
+	}
+	return errors.Join(<-errs, <-errs)
+}
+
+// broadcastTexts words broadcasts with the flows engine, so that recipients
+// get exactly what the staff preview showed.
+type broadcastTexts struct{ e *flows.Engine }
+
+func (t broadcastTexts) Message(lang, text string) flows.Reply { return t.e.BroadcastMessage(lang, text) }
+
+func (t broadcastTexts) Progress(lang string, st flows.BroadcastStatus) flows.Reply {
+	return t.e.BroadcastProgress(lang, st)
 }
 
 // logKey keys the hash that stands for user ids in logs. Without a
