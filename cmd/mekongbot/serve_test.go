@@ -99,6 +99,24 @@ func (p *person) await() telegramtest.Sent {
 	return msgs[len(msgs)-1]
 }
 
+// awaitButton waits for a message to the chat that has a button with data.
+func (p *person) awaitButton(data string) telegramtest.Sent {
+	p.t.Helper()
+	var found telegramtest.Sent
+	p.api.WaitFor(p.t, func() bool {
+		msgs := p.api.MessagesTo(p.id)
+		for i := len(msgs) - 1; i >= p.seen; i-- {
+			if hasButton(msgs[i], data) {
+				found = msgs[i]
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second)
+	p.seen = len(p.api.MessagesTo(p.id))
+	return found
+}
+
 func (p *person) command(c string) telegramtest.Sent {
 	p.api.SendCommand(p.id, p.id, p.lang, c)
 	return p.await()

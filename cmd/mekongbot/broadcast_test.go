@@ -1,0 +1,77 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mekongbot/bot/telegramtest"
+)
+
+// TestServeBroadcastEndToEnd: people subscribe through the flow, a staff
+// member sends an urgent broadcast, everyone subscribed gets it exactly
+// once, a person who blocked the bot is counted as failed and unsubscribed,
+// and the staff member sees the progress message end as a final report.
+func TestServeBroadcastEndToEnd(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	env := serveEnv(t, api)
+	env["BOT_ADMIN_IDS"] = strconv.Itoa(testStaffUser)
+	startServe(t, env)
+
+	subscribers := []struct {
+		id   int64
+		lang string
+	}{{6001, "km"}, {6002, "lo"}, {6003, "en"}, {6004, "my"}}
+	for _, s := range subscribers {
+		p := &person{t: t, api: api, id: s.id, lang: s.lang}
+		offer := p.press(p.command("/start"), "l:"+s.lang)
+		p.chooseRole(offer, "r:w")
+		offerMsg, _ := api.LastMessage(s.id)
+		country := p.press(offerMsg, "u:on")
+		p.press(country, "u:c-kh")
+	}
+	api.BlockChat(6004)
+
+	staff := &person{t: t, api: api, id: testStaffUser, lang: "en"}
+	staff.chooseRole(staff.press(staff.command("/start"), "l:en"), "r:o")
+	audience := staff.command("/broadcast")
+	mustContain(t, "audience", audience.Plain, "Subscribers in this group: 4")
+	staff.press(audience, "Z:all")
+	api.SendText(testStaffUser, testStaffUser, "en", "Registration opens on 1 December.")
+	summary := staff.awaitButton("Z:send")
+	mustContain(t, "summary", summary.Plain, "People: 4", "Starts: now")
+	staff.press(summary, "Z:send")
+
+	report := func() (telegramtest.Sent, bool) {
+		for _, m := range api.MessagesTo(testStaffUser) {
+			if strings.Contains(m.Plain, "Broadcast #1: done") {
+				return m, true
+			}
+		}
+		return telegramtest.Sent{}, false
+	}
+	api.WaitFor(t, func() bool { _, ok := report(); return ok }, 20*time.Second)
+	final, _ := report()
+	mustContain(t, "final report", final.Plain, "Sent: 3", "Failed: 1", "Left: 0")
+
+	for _, s := range subscribers[:3] {
+		got := 0
+		for _, m := range api.MessagesTo(s.id) {
+			if strings.Contains(m.Plain, "Registration opens on 1 December.") {
+				got++
+			}
+		}
+		if got != 1 {
+			t.Errorf("chat %d (%s) got the broadcast %d times, want once", s.id, s.lang, got)
+		}
+	}
+	api.SendCommand(testStaffUser, testStaffUser, "en", "/stats")
+	var stats string
+	api.WaitFor(t, func() bool {
+		last, _ := api.LastMessage(testStaffUser)
+		stats = last.Plain
+		return strings.HasPrefix(stats, "📊")
+	}, 10*time.Second)
+	mustContain(t, "stats", stats, "Getting updates: 3", "#1 done")
+}
