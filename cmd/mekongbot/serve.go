@@ -82,7 +82,9 @@ func runBoth(ctx context.Context, first, second func(context.Context) error) err
 // get exactly what the staff preview showed.
 type broadcastTexts struct{ e *flows.Engine }
 
-func (t broadcastTexts) Message(lang, text string) flows.Reply { return t.e.BroadcastMessage(lang, text) }
+func (t broadcastTexts) Message(lang, text string) flows.Reply {
+	return t.e.BroadcastMessage(lang, text)
+}
 
 func (t broadcastTexts) Progress(lang string, st flows.BroadcastStatus) flows.Reply {
 	return t.e.BroadcastProgress(lang, st)
