@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -65,8 +66,10 @@ type Config struct {
 	Budget *Budget
 	// Workers is how many sends a process has in flight; it must cover the
 	// rate times the time a send takes, retries included: at 1,000/s with
-	// 100 ms per call and 5% of calls waiting retry_after 1 s, that is
-	// 1000 × (0.1 + 0.05 × 1) = 150. Default 200.
+	// 100 ms per call and 5% of calls waiting about 1 s (retry_after, or
+	// the chat's 1 s pacing before a retry), that is 1000 × (0.1 + 0.05 × 1)
+	// = 150. Default 200. The process claims ranges so that about as many
+	// recipients wait in its queue.
 	Workers int
 	// RangeSize is how many recipients one claim covers. Default 50.
 	RangeSize int
@@ -134,6 +137,9 @@ type job struct {
 	id   int64
 	b    flows.Broadcast
 	msgs map[string]flows.Reply
+	// halted is set once anything saw the job no longer running (cancelled
+	// or done), so that every queued recipient of it is skipped at once.
+	halted atomic.Bool
 }
 
 // NewRunner checks cfg and returns a Runner.
@@ -156,9 +162,12 @@ func NewRunner(cfg Config) (*Runner, error) {
 // finish and be marked, hands its claims and locks back to the other
 // processes and returns nil.
 func (r *Runner) Run(ctx context.Context) error {
+	tasks := make(chan task, r.cfg.Workers)
+	var queued atomic.Int64
 	var wg sync.WaitGroup
+	wg.Go(func() { r.feed(ctx, tasks, &queued) })
 	for range r.cfg.Workers {
-		wg.Go(func() { r.work(ctx) })
+		wg.Go(func() { r.sendAll(ctx, tasks, &queued) })
 	}
 	for {
 		r.tick(ctx)
@@ -235,6 +244,7 @@ func (r *Runner) tend(ctx context.Context, id int64) (open bool, err error) {
 		}
 		return true, r.progress(ctx, j, d)
 	default:
+		j.halted.Store(true)
 		return false, r.finish(ctx, j, d)
 	}
 }

@@ -109,14 +109,14 @@ func TestTwoRunnersShareJob(t *testing.T) {
 
 	missing, dups := e.deliveries(n)
 	a, b := senders[0].n.Load(), senders[1].n.Load()
-	t.Logf("runner A sent %d, runner B %d; flood 429s %d", a, b, e.srv.RateLimited())
+	t.Logf("runner A sent %d, runner B %d; flood 429s %d", a, b, overallLimited(e))
 	if missing+dups != 0 || d.Sent != n || d.Dup != 0 {
 		t.Errorf("%d missing, %d duplicates; status %+v", missing, dups, d)
 	}
 	if a == 0 || b == 0 {
 		t.Errorf("one runner did all the work: %d and %d", a, b)
 	}
-	if l := e.srv.RateLimited(); l != 0 {
+	if l := overallLimited(e); l != 0 {
 		t.Errorf("%d calls over the flood limit", l)
 	}
 }
