@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -130,6 +131,8 @@ type Runner struct {
 
 	claimSeq  uint64 // under mu
 	lastEdits map[int64]progressSeen
+
+	wake chan struct{} // open jobs changed
 }
 
 // job is a broadcast as workers need it: its messages rendered per language.
@@ -155,6 +158,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		log:       cfg.Log,
 		jobs:      map[int64]*job{},
 		lastEdits: map[int64]progressSeen{},
+		wake:      make(chan struct{}, 1),
 	}, nil
 }
 
@@ -240,13 +244,26 @@ func (r *Runner) tend(ctx context.Context, id int64) (open bool, err error) {
 	switch d.State {
 	case flows.BroadcastScheduled, flows.BroadcastRunning:
 		if !d.ready {
-			return false, r.snapshot(ctx, j)
+			return r.snapshotAndOpen(ctx, j)
 		}
 		return true, r.progress(ctx, j, d)
 	default:
 		j.halted.Store(true)
 		return false, r.finish(ctx, j, d)
 	}
+}
+
+// snapshotAndOpen lists the job's recipients and, when that completed it,
+// opens the job at once rather than a poll later.
+func (r *Runner) snapshotAndOpen(ctx context.Context, j *job) (open bool, err error) {
+	if err := r.snapshot(ctx, j); err != nil {
+		return false, err
+	}
+	d, err := r.details(ctx, j.id)
+	if err != nil || !d.ready || d.State != flows.BroadcastRunning {
+		return false, err
+	}
+	return true, r.progress(ctx, j, d)
 }
 
 // jobState is Details plus the fields only the Runner reads.
@@ -299,6 +316,12 @@ func (r *Runner) job(ctx context.Context, id int64) (*job, error) {
 func (r *Runner) setRunning(open []int64, due map[int64]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !slices.Equal(r.running, open) {
+		select {
+		case r.wake <- struct{}{}: // the feeder looks at once
+		default:
+		}
+	}
 	r.running = open
 	for id := range r.jobs {
 		if !due[id] {

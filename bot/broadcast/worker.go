@@ -28,13 +28,24 @@ func (r *Runner) feed(ctx context.Context, tasks chan<- task, queued *atomic.Int
 		}
 		rw := r.claimNext(ctx)
 		if rw == nil {
-			_ = sleep(ctx, r.cfg.Poll)
+			r.idle(ctx)
 			continue
 		}
 		queued.Add(int64(len(rw.todo)))
 		for _, rc := range rw.todo {
 			tasks <- task{rw: rw, rc: rc}
 		}
+	}
+}
+
+// idle waits for a poll, or less when the open jobs change.
+func (r *Runner) idle(ctx context.Context) {
+	t := time.NewTimer(r.cfg.Poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-r.wake:
+	case <-t.C:
 	}
 }
 
