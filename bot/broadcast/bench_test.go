@@ -52,7 +52,7 @@ func runBroadcast(b *testing.B, n int, rate float64) benchResult {
 	e.subscribe(n, english)
 	e.srv.SetRateLimit(rate, 1)
 	e.srv.SetFailureRate(0.05, 11, "sendMessage")
-	budget := NewBudget(e.rdb, e.prefix, rate, nil)
+	budget := mustBudget(e.t, e.rdb, e.prefix, rate, nil)
 	cfg := e.config(e.sender(budget), budget)
 	cfg.Workers, cfg.RangeSize, cfg.Lease, cfg.ProgressEvery = 0, 0, 0, 0 // the defaults
 	cfg.Poll = 100 * time.Millisecond

@@ -2,12 +2,16 @@ package broadcast
 
 import (
 	"context"
+	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // TestBudgetSharedRate: four processes (separate Budgets on one Redis), each
@@ -39,7 +43,7 @@ func TestBudgetSharedRate(t *testing.T) {
 		}
 	}
 	for range processes {
-		b := NewBudget(e.rdb, e.prefix, rate, nil)
+		b := mustBudget(t, e.rdb, e.prefix, rate, nil)
 		for range senders {
 			wg.Go(func() {
 				for b.Take(ctx) == nil {
@@ -91,7 +95,7 @@ func busiestSecond(at []time.Time) int {
 // they leave delays broadcasts by their share of the rate.
 func TestBudgetInteractiveFirst(t *testing.T) {
 	e := newEnv(t)
-	b := NewBudget(e.rdb, e.prefix, 100, nil) // 10 ms a send
+	b := mustBudget(t, e.rdb, e.prefix, 100, nil) // 10 ms a send
 	start := time.Now()
 	if err := b.Take(t.Context()); err != nil || time.Since(start) > 50*time.Millisecond {
 		t.Fatalf("first Take: %v after %v", err, time.Since(start))
@@ -113,7 +117,7 @@ func TestBudgetInteractiveFirst(t *testing.T) {
 
 func TestBudgetTakeHonoursContext(t *testing.T) {
 	e := newEnv(t)
-	b := NewBudget(e.rdb, e.prefix, 1, nil) // one a second
+	b := mustBudget(t, e.rdb, e.prefix, 1, nil) // one a second
 	if err := b.Take(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +141,7 @@ func TestBudgetBatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strconv.FormatFloat(tt.rate, 'f', -1, 64), func(t *testing.T) {
-			b := NewBudget(nil, "p:", tt.rate, nil)
+			b := mustBudget(t, nil, "p:", tt.rate, nil)
 			if b.batch != tt.batch || b.ahead != tt.ahead {
 				t.Errorf("batch %d ahead %v, want %d %v", b.batch, b.ahead, tt.batch, tt.ahead)
 			}
@@ -149,4 +153,21 @@ func TestBudgetBatches(t *testing.T) {
 func overallLimited(e *env) int {
 	n, _ := e.srv.RateLimited()
 	return n
+}
+
+func mustBudget(t testing.TB, client redis.UniversalClient, prefix string, perSecond float64, log *slog.Logger) *Budget {
+	t.Helper()
+	b, err := NewBudget(client, prefix, perSecond, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestBudgetNeedsARate(t *testing.T) {
+	for _, rate := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		if _, err := NewBudget(nil, "p:", rate, nil); err == nil {
+			t.Errorf("NewBudget accepted %v/s", rate)
+		}
+	}
 }

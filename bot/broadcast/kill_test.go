@@ -47,7 +47,7 @@ func TestHelperRunner(t *testing.T) {
 	leaseMs, _ := strconv.Atoi(os.Getenv(envLeaseMs))
 	id, _ := strconv.ParseInt(os.Getenv(envJob), 10, 64)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	budget := NewBudget(rdb, prefix, rate, log)
+	budget := mustBudget(t, rdb, prefix, rate, log)
 	r, err := NewRunner(Config{
 		Redis: rdb, Prefix: prefix, Sender: newHTTPSender(os.Getenv(envURL), testToken, budget),
 		Texts: testTexts{}, Gone: gone, Subscribers: &redisSubs{rdb: rdb, key: redisstore.Keys{Prefix: prefix}.Subscribers()},

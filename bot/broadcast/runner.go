@@ -221,7 +221,9 @@ func (r *Runner) tick(ctx context.Context) {
 		id, _ := strconv.ParseInt(raw, 10, 64)
 		due[id] = true
 		open, err := r.tend(ctx, id)
-		if err != nil && ctx.Err() == nil {
+		if errors.Is(err, flows.ErrNotFound) {
+			r.forget(ctx, id)
+		} else if err != nil && ctx.Err() == nil {
 			r.log.Warn("broadcast: tend job", "broadcast", id, "err", err)
 		}
 		if open {
@@ -229,6 +231,15 @@ func (r *Runner) tick(ctx context.Context) {
 		}
 	}
 	r.setRunning(running, due)
+}
+
+// forget drops from active a job whose hash is gone (deleted by hand, or
+// expired), which nothing could ever finish.
+func (r *Runner) forget(ctx context.Context, id int64) {
+	r.log.Warn("broadcast: active job has no data; dropped", "broadcast", id)
+	if err := r.rdb.ZRem(ctx, r.keys.active(), id).Err(); err != nil {
+		r.log.Warn("broadcast: drop job", "broadcast", id, "err", err)
+	}
 }
 
 // tend does what a due job needs now; open is true when workers may claim.
