@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,7 +76,10 @@ type Budget struct {
 
 // NewBudget returns the budget of perSecond sends for all processes using
 // the same client and prefix. log may be nil.
-func NewBudget(client redis.UniversalClient, prefix string, perSecond float64, log *slog.Logger) *Budget {
+func NewBudget(client redis.UniversalClient, prefix string, perSecond float64, log *slog.Logger) (*Budget, error) {
+	if !(perSecond > 0) || math.IsInf(perSecond, 0) {
+		return nil, fmt.Errorf("broadcast budget: rate %v/s, want a positive number", perSecond)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -89,7 +93,7 @@ func NewBudget(client redis.UniversalClient, prefix string, perSecond float64, l
 		ahead:    max(minAhead, 2*time.Duration(batch)*interval),
 		stale:    max(2*interval, 5*time.Millisecond),
 		log:      log,
-	}
+	}, nil
 }
 
 // Take waits for a send slot. Slots are reserved in Redis in batches of up

@@ -30,15 +30,23 @@ const (
 )
 
 // httpSender is a minimal Sender over net/http for tests (bot.Sender is the
-// production one): plain text, retries of 429 after retry_after and of 5xx
-// and network errors with backoff, five attempts. Retries, posts and edits
-// are reported to the budget like interactive sends.
+// production one): plain text, one attempt per chat and second, retries of
+// 429 after retry_after and of 5xx and network errors with backoff, five
+// attempts. Retries, posts and edits are reported to the budget like
+// interactive sends.
 type httpSender struct {
 	client *http.Client
 	base   string // http://host/bot<token>/
 	budget *Budget
 	bulk   atomic.Int64 // SendBulk calls that succeeded
+
+	mu   sync.Mutex
+	last map[int64]time.Time // last attempt per chat
 }
+
+// perChat is Telegram's one message a second in a chat, with a margin: the
+// fake's bucket is exact and requests arrive with jitter.
+const perChat = time.Second + 20*time.Millisecond
 
 const senderAttempts = 5
 
@@ -49,7 +57,20 @@ func newHTTPSender(baseURL, token string, budget *Budget) *httpSender {
 		client: &http.Client{Transport: tr, Timeout: 10 * time.Second},
 		base:   baseURL + "/bot" + token + "/",
 		budget: budget,
+		last:   map[int64]time.Time{},
 	}
+}
+
+// chatTurn waits until the chat may get another attempt.
+func (s *httpSender) chatTurn(ctx context.Context, chatID int64) error {
+	s.mu.Lock()
+	at := time.Now()
+	if next := s.last[chatID].Add(perChat); next.After(at) {
+		at = next
+	}
+	s.last[chatID] = at
+	s.mu.Unlock()
+	return sleep(ctx, time.Until(at))
 }
 
 // apiError is a Bot API answer with ok=false.
@@ -117,7 +138,13 @@ func messageParams(chatID int64, r flows.Reply) url.Values {
 }
 
 func (s *httpSender) retrying(ctx context.Context, method string, p url.Values) (json.RawMessage, error) {
+	chat, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
 	for attempt := 1; ; attempt++ {
+		if method == "sendMessage" {
+			if err := s.chatTurn(ctx, chat); err != nil {
+				return nil, err
+			}
+		}
 		res, err := s.call(ctx, method, p)
 		if err == nil || attempt == senderAttempts || ctx.Err() != nil {
 			return res, err

@@ -38,10 +38,10 @@ func (r *Runner) progress(ctx context.Context, j *job, st jobState) error {
 		return nil
 	}
 	err := r.cfg.Sender.Edit(ctx, j.b.ReportChat, st.progress, r.cfg.Texts.Progress(j.b.ReportLang, st.BroadcastStatus))
+	r.seen(j.id, st.BroadcastStatus) // a failed edit too: tried again after ProgressEvery, not every poll
 	if err != nil {
 		return fmt.Errorf("edit progress of broadcast %d: %w", j.id, err)
 	}
-	r.seen(j.id, st.BroadcastStatus)
 	return nil
 }
 

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -65,8 +67,10 @@ type Config struct {
 	Budget *Budget
 	// Workers is how many sends a process has in flight; it must cover the
 	// rate times the time a send takes, retries included: at 1,000/s with
-	// 100 ms per call and 5% of calls waiting retry_after 1 s, that is
-	// 1000 × (0.1 + 0.05 × 1) = 150. Default 200.
+	// 100 ms per call and 5% of calls waiting about 1 s (retry_after, or
+	// the chat's 1 s pacing before a retry), that is 1000 × (0.1 + 0.05 × 1)
+	// = 150. Default 200. The process claims ranges so that about as many
+	// recipients wait in its queue.
 	Workers int
 	// RangeSize is how many recipients one claim covers. Default 50.
 	RangeSize int
@@ -127,6 +131,8 @@ type Runner struct {
 
 	claimSeq  uint64 // under mu
 	lastEdits map[int64]progressSeen
+
+	wake chan struct{} // open jobs changed
 }
 
 // job is a broadcast as workers need it: its messages rendered per language.
@@ -134,6 +140,9 @@ type job struct {
 	id   int64
 	b    flows.Broadcast
 	msgs map[string]flows.Reply
+	// halted is set once anything saw the job no longer running (cancelled
+	// or done), so that every queued recipient of it is skipped at once.
+	halted atomic.Bool
 }
 
 // NewRunner checks cfg and returns a Runner.
@@ -149,6 +158,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		log:       cfg.Log,
 		jobs:      map[int64]*job{},
 		lastEdits: map[int64]progressSeen{},
+		wake:      make(chan struct{}, 1),
 	}, nil
 }
 
@@ -156,9 +166,12 @@ func NewRunner(cfg Config) (*Runner, error) {
 // finish and be marked, hands its claims and locks back to the other
 // processes and returns nil.
 func (r *Runner) Run(ctx context.Context) error {
+	tasks := make(chan task, r.cfg.Workers)
+	var queued atomic.Int64
 	var wg sync.WaitGroup
+	wg.Go(func() { r.feed(ctx, tasks, &queued) })
 	for range r.cfg.Workers {
-		wg.Go(func() { r.work(ctx) })
+		wg.Go(func() { r.sendAll(ctx, tasks, &queued) })
 	}
 	for {
 		r.tick(ctx)
@@ -208,7 +221,9 @@ func (r *Runner) tick(ctx context.Context) {
 		id, _ := strconv.ParseInt(raw, 10, 64)
 		due[id] = true
 		open, err := r.tend(ctx, id)
-		if err != nil && ctx.Err() == nil {
+		if errors.Is(err, flows.ErrNotFound) {
+			r.forget(ctx, id)
+		} else if err != nil && ctx.Err() == nil {
 			r.log.Warn("broadcast: tend job", "broadcast", id, "err", err)
 		}
 		if open {
@@ -216,6 +231,15 @@ func (r *Runner) tick(ctx context.Context) {
 		}
 	}
 	r.setRunning(running, due)
+}
+
+// forget drops from active a job whose hash is gone (deleted by hand, or
+// expired), which nothing could ever finish.
+func (r *Runner) forget(ctx context.Context, id int64) {
+	r.log.Warn("broadcast: active job has no data; dropped", "broadcast", id)
+	if err := r.rdb.ZRem(ctx, r.keys.active(), id).Err(); err != nil {
+		r.log.Warn("broadcast: drop job", "broadcast", id, "err", err)
+	}
 }
 
 // tend does what a due job needs now; open is true when workers may claim.
@@ -231,12 +255,26 @@ func (r *Runner) tend(ctx context.Context, id int64) (open bool, err error) {
 	switch d.State {
 	case flows.BroadcastScheduled, flows.BroadcastRunning:
 		if !d.ready {
-			return false, r.snapshot(ctx, j)
+			return r.snapshotAndOpen(ctx, j)
 		}
 		return true, r.progress(ctx, j, d)
 	default:
+		j.halted.Store(true)
 		return false, r.finish(ctx, j, d)
 	}
+}
+
+// snapshotAndOpen lists the job's recipients and, when that completed it,
+// opens the job at once rather than a poll later.
+func (r *Runner) snapshotAndOpen(ctx context.Context, j *job) (open bool, err error) {
+	if err := r.snapshot(ctx, j); err != nil {
+		return false, err
+	}
+	d, err := r.details(ctx, j.id)
+	if err != nil || !d.ready || d.State != flows.BroadcastRunning {
+		return false, err
+	}
+	return true, r.progress(ctx, j, d)
 }
 
 // jobState is Details plus the fields only the Runner reads.
@@ -289,6 +327,12 @@ func (r *Runner) job(ctx context.Context, id int64) (*job, error) {
 func (r *Runner) setRunning(open []int64, due map[int64]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !slices.Equal(r.running, open) {
+		select {
+		case r.wake <- struct{}{}: // the feeder looks at once
+		default:
+		}
+	}
 	r.running = open
 	for id := range r.jobs {
 		if !due[id] {

@@ -22,7 +22,7 @@ func TestDeliverAndReport(t *testing.T) {
 	e := newEnv(t)
 	const n = 300
 	e.subscribe(n, english)
-	budget := NewBudget(e.rdb, e.prefix, 300, nil)
+	budget := mustBudget(e.t, e.rdb, e.prefix, 300, nil)
 	e.run(e.config(e.sender(budget), budget))
 	id := e.start(news())
 	d := e.waitFor(id, "reported", reported, 10*time.Second)
@@ -100,7 +100,7 @@ func TestTwoRunnersShareJob(t *testing.T) {
 	e.srv.SetRateLimit(rate, 1)
 	var senders [2]*countingSender
 	for i := range senders {
-		budget := NewBudget(e.rdb, e.prefix, rate, nil) // one per process, one key
+		budget := mustBudget(e.t, e.rdb, e.prefix, rate, nil) // one per process, one key
 		senders[i] = &countingSender{httpSender: e.sender(budget)}
 		e.run(e.config(senders[i], budget))
 	}
@@ -109,14 +109,14 @@ func TestTwoRunnersShareJob(t *testing.T) {
 
 	missing, dups := e.deliveries(n)
 	a, b := senders[0].n.Load(), senders[1].n.Load()
-	t.Logf("runner A sent %d, runner B %d; flood 429s %d", a, b, e.srv.RateLimited())
+	t.Logf("runner A sent %d, runner B %d; flood 429s %d", a, b, overallLimited(e))
 	if missing+dups != 0 || d.Sent != n || d.Dup != 0 {
 		t.Errorf("%d missing, %d duplicates; status %+v", missing, dups, d)
 	}
 	if a == 0 || b == 0 {
 		t.Errorf("one runner did all the work: %d and %d", a, b)
 	}
-	if l := e.srv.RateLimited(); l != 0 {
+	if l := overallLimited(e); l != 0 {
 		t.Errorf("%d calls over the flood limit", l)
 	}
 }
@@ -190,7 +190,7 @@ func TestCancelMidRun(t *testing.T) {
 	e := newEnv(t)
 	const n = 2000
 	e.subscribe(n, english)
-	budget := NewBudget(e.rdb, e.prefix, 200, nil)
+	budget := mustBudget(e.t, e.rdb, e.prefix, 200, nil)
 	cfg := e.config(e.sender(budget), budget)
 	e.run(cfg)
 	id := e.start(news())
@@ -224,7 +224,7 @@ func TestShutdownHandsOver(t *testing.T) {
 	e := newEnv(t)
 	const n = 600
 	e.subscribe(n, english)
-	budget := NewBudget(e.rdb, e.prefix, 300, nil)
+	budget := mustBudget(e.t, e.rdb, e.prefix, 300, nil)
 	cfg := e.config(e.sender(budget), budget)
 	cfg.Lease = time.Minute
 	stop := e.run(cfg)
@@ -268,7 +268,7 @@ func TestOnCluster(t *testing.T) {
 	e := newEnvOn(t, rdb, prefix)
 	const n = 200
 	e.subscribe(n, english)
-	budget := NewBudget(e.rdb, e.prefix, 500, nil)
+	budget := mustBudget(e.t, e.rdb, e.prefix, 500, nil)
 	e.run(e.config(e.sender(budget), budget))
 	id := e.start(news())
 	d := e.waitFor(id, "reported", reported, 15*time.Second)
@@ -276,4 +276,20 @@ func TestOnCluster(t *testing.T) {
 		t.Errorf("%d missing, %d duplicates, status %+v", missing, dups, d)
 	}
 	checkCleanedUp(t, e, id)
+}
+
+// TestForgetsJobWithoutData: an id left in active without its hash is
+// dropped instead of failing every poll.
+func TestForgetsJobWithoutData(t *testing.T) {
+	e := newEnv(t)
+	id := e.start(news())
+	e.rdb.Del(t.Context(), e.store.keys.job(id))
+	e.run(e.config(e.sender(nil), nil))
+	deadline := time.Now().Add(5 * time.Second)
+	for n := int64(1); n != 0; n, _ = e.rdb.ZCard(t.Context(), e.store.keys.active()).Result() {
+		if time.Now().After(deadline) {
+			t.Fatal("the job without data stays active")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

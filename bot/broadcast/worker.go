@@ -15,18 +15,47 @@ import (
 // send in hand and releasing the claim.
 const releaseTimeout = 5 * time.Second
 
-// work is one worker: it claims a range of an open job, delivers it, and
-// looks again; with nothing to claim it waits for the next poll.
-func (r *Runner) work(ctx context.Context) {
+// feed claims ranges and queues their recipients for the senders, keeping
+// about one recipient waiting per sender: enough that no sender idles, few
+// enough that a killed process strands only a few ranges until their lease
+// runs out. It closes tasks when ctx ends.
+func (r *Runner) feed(ctx context.Context, tasks chan<- task, queued *atomic.Int64) {
+	defer close(tasks)
 	for ctx.Err() == nil {
-		if !r.workOnce(ctx) {
-			_ = sleep(ctx, r.cfg.Poll)
+		if queued.Load() >= int64(r.cfg.Workers) {
+			_ = sleep(ctx, feedPause)
+			continue
+		}
+		rw := r.claimNext(ctx)
+		if rw == nil {
+			r.idle(ctx)
+			continue
+		}
+		queued.Add(int64(len(rw.todo)))
+		for _, rc := range rw.todo {
+			tasks <- task{rw: rw, rc: rc}
 		}
 	}
 }
 
-// workOnce delivers one range of the oldest open job that has one.
-func (r *Runner) workOnce(ctx context.Context) bool {
+// idle waits for a poll, or less when the open jobs change.
+func (r *Runner) idle(ctx context.Context) {
+	t := time.NewTimer(r.cfg.Poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-r.wake:
+	case <-t.C:
+	}
+}
+
+// feedPause is how long the feeder waits for the senders to take from a
+// full queue.
+const feedPause = 5 * time.Millisecond
+
+// claimNext claims a range of the oldest open job that has one and reads
+// its recipients not yet tried; nil when there is none.
+func (r *Runner) claimNext(ctx context.Context) *rangeWork {
 	for _, j := range r.openJobs() {
 		c, err := r.claim(ctx, j)
 		if err != nil {
@@ -38,19 +67,86 @@ func (r *Runner) workOnce(ctx context.Context) bool {
 		if c == nil {
 			continue
 		}
-		r.deliver(ctx, c)
-		return true
+		rw, err := r.startRange(ctx, c)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("broadcast: read range", "broadcast", j.id, "err", err)
+			}
+			continue
+		}
+		if rw != nil {
+			return rw
+		}
 	}
-	return false
+	return nil
 }
 
-// claim is a range of one job's recipient list held by one worker.
+// rangeWork is a claimed range while its recipients are being sent to.
+type rangeWork struct {
+	c         *claim
+	todo      []recipient
+	pending   atomic.Int64 // recipients not yet done
+	stopped   atomic.Bool  // a send said stop: the range is handed back unfinished
+	stopLease func()
+}
+
+// task is one recipient of a claimed range.
+type task struct {
+	rw *rangeWork
+	rc recipient
+}
+
+// startRange reads the claim's unmarked recipients and starts renewing its
+// lease; a range with none left is released at once (nil, nil).
+func (r *Runner) startRange(ctx context.Context, c *claim) (*rangeWork, error) {
+	todo, err := r.unmarked(ctx, c)
+	if err != nil {
+		r.release(ctx, c, false)
+		return nil, err
+	}
+	if len(todo) == 0 {
+		r.release(ctx, c, true)
+		return nil, nil
+	}
+	rw := &rangeWork{c: c, todo: todo}
+	rw.pending.Store(int64(len(todo)))
+	rw.stopLease = r.keepLease(ctx, c)
+	return rw, nil
+}
+
+// sendAll is one sender: it works tasks until the feeder closes the queue.
+// Once ctx ended, queued tasks are only counted off, so that their ranges
+// are handed back to another process.
+func (r *Runner) sendAll(ctx context.Context, tasks <-chan task, queued *atomic.Int64) {
+	for t := range tasks {
+		queued.Add(-1)
+		if t.rw.stopped.Load() || !r.sendOne(ctx, t.rw.c, t.rc) {
+			t.rw.stopped.Store(true)
+		}
+		r.done(ctx, t.rw)
+	}
+}
+
+// done counts one recipient of the range off; the last one releases it.
+func (r *Runner) done(ctx context.Context, rw *rangeWork) {
+	if rw.pending.Add(-1) > 0 {
+		return
+	}
+	rw.stopLease()
+	r.release(ctx, rw.c, !rw.stopped.Load())
+}
+
+// claim is a range of one job's recipient list held by this process.
 type claim struct {
 	j          *job
 	start, end int64
 	member     string // in the claims zset: "<start>|<token>"
 	lease      *lease
 }
+
+// usable reports whether sending for the claim may go on: the lease holds
+// and the job was not seen stopped.
+func (c *claim) usable() bool { return c.lease.valid() && !c.j.halted.Load() }
 
 func (r *Runner) claim(ctx context.Context, j *job) (*claim, error) {
 	token := r.newClaimToken()
@@ -71,30 +167,6 @@ func (r *Runner) claim(ctx context.Context, j *job) (*claim, error) {
 		member: strconv.FormatInt(start, 10) + "|" + token}
 	c.lease = newLease(sent.Add(r.cfg.Lease))
 	return c, nil
-}
-
-// deliver sends to every recipient of the range not yet marked, renewing the
-// lease meanwhile, and releases the claim.
-func (r *Runner) deliver(ctx context.Context, c *claim) {
-	stop := r.keepLease(ctx, c)
-	finished := false
-	defer func() {
-		stop()
-		r.release(ctx, c, finished)
-	}()
-	todo, err := r.unmarked(ctx, c)
-	if err != nil {
-		if ctx.Err() == nil {
-			r.log.Warn("broadcast: read range", "broadcast", c.j.id, "err", err)
-		}
-		return
-	}
-	for _, rc := range todo {
-		if !r.sendOne(ctx, c, rc) {
-			return
-		}
-	}
-	finished = true
 }
 
 // recipient is one entry of the recipient list.
@@ -127,7 +199,7 @@ func (r *Runner) unmarked(ctx context.Context, c *claim) ([]recipient, error) {
 // false means the range must stop (lease lost, job cancelled or finished,
 // process stopping, Redis failing).
 func (r *Runner) sendOne(ctx context.Context, c *claim, rc recipient) bool {
-	if !c.lease.valid() || ctx.Err() != nil {
+	if !c.usable() || ctx.Err() != nil {
 		return false
 	}
 	if r.cfg.Budget != nil {
@@ -137,7 +209,7 @@ func (r *Runner) sendOne(ctx context.Context, c *claim, rc recipient) bool {
 			}
 			return false
 		}
-		if !c.lease.valid() { // the wait may have outlasted the lease
+		if !c.usable() { // the wait may have outlasted the lease or the job
 			return false
 		}
 	}
@@ -183,6 +255,9 @@ func (r *Runner) mark(ctx context.Context, c *claim, chat int64, outcome string)
 	if err != nil {
 		r.log.Error("broadcast: mark a recipient; they may get the message twice", "broadcast", id, "err", rootCause(err))
 		return false
+	}
+	if len(res) == 2 && res[1] != 1 {
+		c.j.halted.Store(true)
 	}
 	return len(res) == 2 && res[0] == 1 && res[1] == 1 && ctx.Err() == nil
 }
@@ -258,6 +333,9 @@ func (r *Runner) renew(ctx context.Context, c *claim) {
 		r.log.Warn("broadcast: renew claim", "broadcast", id, "err", err) // the lease runs out unless a later renewal works
 	case len(res) != 2 || res[0] != 1 || res[1] != 1:
 		c.lease.lost.Store(true)
+		if len(res) == 2 && res[1] != 1 {
+			c.j.halted.Store(true)
+		}
 	default:
 		c.lease.until.Store(sent.Add(r.cfg.Lease).UnixNano())
 	}

@@ -32,10 +32,10 @@ func (b *bucket) take(now time.Time) (wait time.Duration, ok bool) {
 
 // rateLimits is the state of SetRateLimit.
 type rateLimits struct {
-	global   *bucket
-	perChat  float64
-	chats    map[int64]*bucket
-	exceeded int
+	global          *bucket
+	perChat         float64
+	chats           map[int64]*bucket
+	overall, inChat int // calls refused by each limit
 }
 
 // SetRateLimit makes the server refuse calls beyond Telegram's flood limits,
@@ -60,12 +60,13 @@ func (s *Server) SetRateLimit(perSecond, perChatPerSecond float64) {
 	s.limits.chats = map[int64]*bucket{}
 }
 
-// RateLimited is how many calls SetRateLimit's limits refused with 429 (the
-// faults injected by FailNext and SetFailureRate are not counted).
-func (s *Server) RateLimited() int {
+// RateLimited is how many calls SetRateLimit's limits refused with 429:
+// overall for exceeding perSecond, perChat for exceeding perChatPerSecond
+// (the faults injected by FailNext and SetFailureRate are not counted).
+func (s *Server) RateLimited() (overall, perChat int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.limits.exceeded
+	return s.limits.overall, s.limits.inChat
 }
 
 // countsForGlobal: Telegram's overall limit is on messages, sent or edited.
@@ -90,20 +91,21 @@ func (s *Server) overLimit(r *request) (reply, bool) {
 				s.limits.chats[id] = b
 			}
 			if wait, ok := b.take(now); !ok {
-				return s.tooManyLocked(wait), true
+				s.limits.inChat++
+				return tooMany(wait), true
 			}
 		}
 	}
 	if s.limits.global != nil && countsForGlobal[r.method] {
 		if wait, ok := s.limits.global.take(now); !ok {
-			return s.tooManyLocked(wait), true
+			s.limits.overall++
+			return tooMany(wait), true
 		}
 	}
 	return reply{}, false
 }
 
-func (s *Server) tooManyLocked(wait time.Duration) reply {
-	s.limits.exceeded++
+func tooMany(wait time.Duration) reply {
 	return faultReply(http.StatusTooManyRequests, int(math.Ceil(wait.Seconds())))
 }
 

@@ -16,16 +16,16 @@ func TestSetRateLimit(t *testing.T) {
 		name            string
 		global, perChat float64
 		calls           []call
-		wantRateLimited int
+		wantRateLimited [2]int // overall, per chat
 		wantSentInChat1 int
 	}{
-		{"off", 0, 0, []call{{1, false, 0}, {1, false, 0}, {1, false, 0}}, 0, 3},
-		{"global, burst 1 at 20/s", 20, 0, []call{{1, false, 0}, {2, false, 1}, {3, false, 1}}, 2, 1},
-		{"global burst is a twentieth", 40, 0, []call{{1, false, 0}, {2, false, 0}, {3, false, 1}}, 1, 1},
-		{"per chat", 0, 1, []call{{1, false, 0}, {1, false, 1}, {2, false, 0}}, 1, 1},
-		{"per chat spares edits", 0, 1, []call{{1, false, 0}, {1, true, 0}, {1, true, 0}}, 0, 1},
-		{"global counts edits", 20, 0, []call{{1, false, 0}, {1, true, 1}}, 1, 1},
-		{"slow per chat rate waits longer", 0, 0.25, []call{{1, false, 0}, {1, false, 4}}, 1, 1},
+		{"off", 0, 0, []call{{1, false, 0}, {1, false, 0}, {1, false, 0}}, [2]int{0, 0}, 3},
+		{"global, burst 1 at 20/s", 20, 0, []call{{1, false, 0}, {2, false, 1}, {3, false, 1}}, [2]int{2, 0}, 1},
+		{"global burst is a twentieth", 40, 0, []call{{1, false, 0}, {2, false, 0}, {3, false, 1}}, [2]int{1, 0}, 1},
+		{"per chat", 0, 1, []call{{1, false, 0}, {1, false, 1}, {2, false, 0}}, [2]int{0, 1}, 1},
+		{"per chat spares edits", 0, 1, []call{{1, false, 0}, {1, true, 0}, {1, true, 0}}, [2]int{0, 0}, 1},
+		{"global counts edits", 20, 0, []call{{1, false, 0}, {1, true, 1}}, [2]int{1, 0}, 1},
+		{"slow per chat rate waits longer", 0, 0.25, []call{{1, false, 0}, {1, false, 4}}, [2]int{0, 1}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,8 +49,8 @@ func TestSetRateLimit(t *testing.T) {
 					t.Errorf("call %d: got %d retry_after %d, want 429 retry_after %d", i, e.Code, e.RetryAfter, c.wantRetry)
 				}
 			}
-			if n := srv.RateLimited(); n != tt.wantRateLimited {
-				t.Errorf("RateLimited = %d, want %d", n, tt.wantRateLimited)
+			if o, c := srv.RateLimited(); [2]int{o, c} != tt.wantRateLimited {
+				t.Errorf("RateLimited = %d, %d; want %v", o, c, tt.wantRateLimited)
 			}
 			if n := srv.SentCount(1); n != tt.wantSentInChat1 {
 				t.Errorf("SentCount(1) = %d, want %d", n, tt.wantSentInChat1)
