@@ -39,7 +39,10 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	defer stopHTTP()
 
-	budget := broadcast.NewBudget(a.redis, cfg.KeyPrefix, cfg.SendRate, log)
+	budget, err := broadcast.NewBudget(a.redis, cfg.KeyPrefix, cfg.SendRate, log)
+	if err != nil {
+		return err
+	}
 	b := bot.New(bot.Config{
 		Token:       cfg.Token,
 		Endpoint:    cfg.Endpoint,
