@@ -35,6 +35,8 @@ type Sender struct {
 	global *rate.Limiter
 	limits SendLimits
 	log    *slog.Logger
+	// metrics counts calls and 429s; nil records nothing.
+	metrics *Metrics
 
 	mu    sync.Mutex
 	chats map[int64]*chatLimiter
@@ -114,6 +116,7 @@ func (s *Sender) Call(ctx context.Context, chatID int64, c tgbotapi.Chattable) e
 		}
 		_, err = s.api.Request(c)
 		err = s.classify(method, err)
+		s.metrics.call(method, err)
 		wait, retry := s.retryAfter(method, err, attempt)
 		if !retry {
 			return err
@@ -153,6 +156,7 @@ func (s *Sender) retryAfter(method string, err error, attempt int) (time.Duratio
 	switch {
 	case apiErr.Code == 429:
 		s.log.Warn("telegram rate limit", "method", method, "retry_after", apiErr.RetryAfter)
+		s.metrics.rateLimit(apiErr.RetryAfter)
 		return time.Duration(max(1, apiErr.RetryAfter)) * time.Second, true
 	case apiErr.Temporary():
 		return backoff(attempt), true
