@@ -21,6 +21,10 @@ func TestCluster(t *testing.T) {
 			return redisstore.New(client, prefix, sessionTTL)
 		}, flowstest.Options{CancelledContextFails: true})
 	})
+	t.Run("UpdateJournal", func(t *testing.T) {
+		client, prefix := redistest.ClientAt(t, spec)
+		journalSteps(t, redisstore.NewUpdates(client, prefix))
+	})
 	t.Run("KeysOfAChatShareItsSlot", func(t *testing.T) {
 		client, prefix := redistest.ClientAt(t, spec)
 		for _, chat := range []int64{1, -1, 42, -1001234567890} {

@@ -19,6 +19,9 @@ import "strconv"
 //	P{case}:open                 set     numbers of open cases
 //	P{<chat>}:case               string  the chat's open case number; EX as the case
 //	P{bc}:...                    broadcast jobs, owned by bot/broadcast (see its doc)
+//	P{upd}:offset                string  where polling resumes (next getUpdates offset); EX 7 days
+//	P{upd}:journal               hash    update id -> raw update JSON: accepted, not handled yet
+//	P{upd}:h:<update id>         string  "1": the update was handled (dedupe); EX 24h
 //
 // Every key of one chat carries the hash tag {<chat>}, so all of them live in
 // the same Redis Cluster slot and multi-key commands or transactions on one
@@ -77,3 +80,7 @@ func (k Keys) Case(suffix string) string { return k.Prefix + "{case}:" + suffix 
 // Broadcast builds a key of the broadcast jobs; they share one hash tag so
 // that a job's scripts touch one slot on a cluster.
 func (k Keys) Broadcast(suffix string) string { return k.Prefix + "{bc}:" + suffix }
+
+// Updates builds a key of the update journal (see Updates); they share one
+// hash tag so that accepting a batch is one script on one cluster slot.
+func (k Keys) Updates(suffix string) string { return k.Prefix + "{upd}:" + suffix }
