@@ -44,9 +44,13 @@ type Server struct {
 	allowedSeen  []string
 	allowed      map[string]bool
 	webhookURL   string
-	queries      map[string]bool // callback and inline query ids not yet answered
-	users        map[int64]userInfo
-	seq          int64
+	// webhook.go
+	webhookSecret string
+	deliveries    []Delivery
+	delivering    bool            // the delivery loop runs
+	queries       map[string]bool // callback and inline query ids not yet answered
+	users         map[int64]userInfo
+	seq           int64
 
 	// methods.go
 	chats map[int64]*chatState
@@ -153,7 +157,7 @@ func (s *Server) resetLocked() {
 		s.wake = make(chan struct{})
 	}
 	s.allowedSeen, s.allowed = nil, nil
-	s.webhookURL = ""
+	s.webhookURL, s.webhookSecret, s.deliveries = "", "", nil
 	s.queries = map[string]bool{}
 	s.users = map[int64]userInfo{}
 	s.chats = map[int64]*chatState{}
