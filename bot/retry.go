@@ -12,7 +12,7 @@ import (
 // outage but something wrong with that chat's data, and the person gets the
 // apology instead of waiting forever. During an outage retries are not
 // counted: the update waits until Redis is back.
-const maxHealthyRetries = 5
+const maxHealthyRetries = 3
 
 // attempt is one handling attempt of one update. The pipeline puts it in
 // the context the update's job runs with (jobFor captures that context), so
