@@ -28,6 +28,11 @@ type ServeConfig struct {
 	LogLevel    string
 	LogHashKey  string
 	PollTimeout time.Duration
+	// Webhook mode when WebhookURL is set (WebhookSecret is then required).
+	WebhookURL    string
+	WebhookSecret string
+	DeleteWebhook bool
+	FloodRate     float64 // updates a second one chat may send; 0: no limit
 }
 
 // ConfigError lists every configuration problem, one per line.
@@ -55,6 +60,9 @@ func ParseServeConfig(getenv func(string) string) (ServeConfig, error) {
 		LogHashKey:  getenv("LOG_HASH_KEY"),
 		PollTimeout: p.duration("POLL_TIMEOUT", 30*time.Second),
 	}
+	c.WebhookURL, c.WebhookSecret = p.webhook()
+	c.DeleteWebhook = p.boolean("DELETE_WEBHOOK")
+	c.FloodRate = p.floodRate("FLOOD_RATE", bot.DefaultFloodLimits.Rate)
 	if len(p.problems) > 0 {
 		return c, &ConfigError{Problems: p.problems}
 	}

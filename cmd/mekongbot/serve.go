@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
 	"mekongbot/bot"
+	"mekongbot/bot/redisstore"
 )
 
 func serve(ctx context.Context, args []string, env Env) error {
@@ -28,24 +25,45 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	defer a.close()
 
-	stopHTTP, err := serveHealth(ctx, cfg.ListenAddr, a)
+	m := bot.NewMetrics()
+	instrument(a, m)
+	redisstore.CountErrors(a.redis, m.RedisError)
+	b := bot.New(bot.Config{
+		Token:         cfg.Token,
+		Endpoint:      cfg.Endpoint,
+		Engine:        a.engine,
+		Limits:        bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
+		Admins:        cfg.Admins,
+		Log:           log,
+		LogKey:        logKey(cfg.LogHashKey),
+		PollTimeout:   cfg.PollTimeout,
+		Journal:       redisstore.NewUpdates(a.redis, cfg.KeyPrefix),
+		Metrics:       m,
+		Flood:         floodLimits(cfg.FloodRate),
+		Webhook:       webhook(cfg),
+		DeleteWebhook: cfg.DeleteWebhook,
+	})
+	stopHTTP, err := serveHTTP(ctx, cfg.ListenAddr, a, b, m, cfg.WebhookURL, log)
 	if err != nil {
 		return err
 	}
 	defer stopHTTP()
-
-	b := bot.New(bot.Config{
-		Token:       cfg.Token,
-		Endpoint:    cfg.Endpoint,
-		Engine:      a.engine,
-		Limits:      bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
-		Admins:      cfg.Admins,
-		Log:         log,
-		LogKey:      logKey(cfg.LogHashKey),
-		PollTimeout: cfg.PollTimeout,
-	})
-	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
+	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "webhook", cfg.WebhookURL != "",
+		"languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
 	return b.Run(ctx)
+}
+
+func floodLimits(rate float64) bot.FloodLimits {
+	l := bot.DefaultFloodLimits
+	l.Rate = rate
+	return l
+}
+
+func webhook(cfg ServeConfig) *bot.Webhook {
+	if cfg.WebhookURL == "" {
+		return nil
+	}
+	return &bot.Webhook{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret}
 }
 
 // logKey keys the hash that stands for user ids in logs. Without a
@@ -57,34 +75,4 @@ func logKey(configured string) []byte {
 	k := make([]byte, 32)
 	_, _ = rand.Read(k)
 	return k
-}
-
-// serveHealth answers /healthz (alive) and /readyz (Redis answers).
-func serveHealth(ctx context.Context, addr string, a *app) (func(), error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		pingCtx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		if err := a.redis.Ping(pingCtx).Err(); err != nil {
-			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on LISTEN_ADDR %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the bot keeps running without health endpoints
-		}
-	}()
-	return func() {
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}, nil
 }
