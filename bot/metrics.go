@@ -2,12 +2,15 @@ package bot
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"mekongbot/flows"
 )
 
 // Metrics are the bot's Prometheus metrics, on a registry of their own rather
@@ -61,6 +64,14 @@ func NewMetrics() *Metrics {
 	}, m.depth))
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.redisUp.Set(1)
+	// Series that exist from the start, at 0, so that rates and alerts work
+	// before the first event.
+	for _, lang := range flows.Languages {
+		m.missing.WithLabelValues(lang)
+	}
+	for _, what := range []string{"delayed", "dropped", "note"} {
+		m.flood.WithLabelValues(what)
+	}
 	return m
 }
 
@@ -224,9 +235,12 @@ func (m *Metrics) depth() float64 {
 // label values.
 func callResult(err error) string {
 	var apiErr *APIError
+	var netErr net.Error
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
 	case ctxDone(err):
 		return "canceled"
 	case !errors.As(err, &apiErr):

@@ -118,7 +118,7 @@ func (s *Sender) Call(ctx context.Context, chatID int64, c tgbotapi.Chattable) e
 		err = s.classify(method, err)
 		s.metrics.call(method, err)
 		wait, retry := s.retryAfter(method, err, attempt)
-		if !retry {
+		if !retry || ctx.Err() != nil {
 			return err
 		}
 		if err := sleep(ctx, wait); err != nil {
@@ -145,7 +145,9 @@ func (s *Sender) classify(method string, err error) error {
 
 // retryAfter says whether to try err's call again, and after how long.
 func (s *Sender) retryAfter(method string, err error, attempt int) (time.Duration, bool) {
-	if err == nil || attempt >= maxAttempts || ctxDone(err) {
+	// A client timeout is retried like any network error; a stop is not
+	// (Call checks its context).
+	if err == nil || attempt >= maxAttempts {
 		return 0, false
 	}
 	var apiErr *APIError

@@ -79,6 +79,10 @@ type Upload struct {
 	Data     []byte
 }
 
+// StatusClientGone is the Status recorded for a call whose client gave up
+// while SetDelay held it; such a call is not carried out.
+const StatusClientGone = 499
+
 // reply is what a method handler answers.
 type reply struct {
 	code       int // 0 or 200 means ok
@@ -285,6 +289,9 @@ func (s *Server) dispatch(r *request, fn handler) reply {
 		select {
 		case <-t.C:
 		case <-r.ctx.Done():
+			// The client gave up (a timeout): the request is not carried
+			// out, as one lost on the way, and nobody reads the answer.
+			return fail(StatusClientGone, "Client Closed Request")
 		case <-s.closing:
 		}
 	}
