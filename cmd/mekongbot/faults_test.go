@@ -363,8 +363,12 @@ func TestFaultTelegramErrors(t *testing.T) {
 	s.waitAnswered(t, 30, 25*time.Second)
 	bot.term()
 	r := s.tally()
-	t.Logf("Telegram errors test: sent %d, answered %d, lost %d, doubled %d (429s: %d)",
-		r.sent, r.answered, r.lost, r.doubled, countStatus(api, 429))
+	timeouts := countStatus(api, telegramtest.StatusClientGone)
+	t.Logf("Telegram errors test: sent %d, answered %d, lost %d, doubled %d (429s: %d, 5xx: %d, timeouts: %d)",
+		r.sent, r.answered, r.lost, r.doubled, countStatus(api, 429), countStatus(api, 500)+countStatus(api, 502), timeouts)
+	if timeouts == 0 {
+		t.Error("no request timed out: the fault was not exercised")
+	}
 	// A request that timed out may still have been carried out by Telegram;
 	// the retry then doubles it. Nothing may be missing.
 	if r.lost != 0 {
