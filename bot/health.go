@@ -95,6 +95,14 @@ func (h *health) recovered() {
 	}
 }
 
+// recheck makes the next ok ping Redis rather than trust the last answer:
+// something just failed.
+func (h *health) recheck() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.checked = time.Time{}
+}
+
 // waitUp returns once Redis answers (ok) or ctx ends (not ok). at is true
 // when Redis answered at the first ping: the failure that led here was not
 // an outage.

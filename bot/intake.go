@@ -219,6 +219,7 @@ func (in *intake) run(id int, job func(), a *attempt) {
 			break
 		}
 		in.bot.cfg.Metrics.retried()
+		in.health.recheck() // an outage must not be counted as a healthy failure
 		at, ok := in.health.waitUp(in.work)
 		if !ok {
 			in.unclaim(id) // stopping: it stays journalled for the next start
