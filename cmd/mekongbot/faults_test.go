@@ -284,9 +284,11 @@ func TestFaultKillDuringStream(t *testing.T) {
 	if r.lost != 0 {
 		t.Errorf("%d messages lost; log of the last run:\n%s", r.lost, tail(bot.logs(), 3000))
 	}
-	// A kill between Telegram accepting a reply and the handled mark (one
-	// Redis round trip) makes that update run again after the restart.
-	if r.doubled > kills {
+	// A kill between Telegram accepting a reply and its handled mark being
+	// written (about one Redis round trip) makes that update run again after
+	// the restart: at most the updates the 16 workers just answered. Measured:
+	// 0 doubled in most runs, 1 in about one run of three.
+	if r.doubled > kills*16 {
 		t.Errorf("%d answers doubled by %d kills", r.doubled, kills)
 	}
 	if left := s.unhandled(t, spec, env["REDIS_KEY_PREFIX"]); len(left) != 0 {
