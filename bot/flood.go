@@ -65,7 +65,8 @@ func newFloodGate(ctx context.Context, l FloodLimits, m *Metrics, submit func(co
 
 // admit passes job on to the dispatcher at once if the chat is within its
 // limit; otherwise it holds it (and submits note first, once a minute), or,
-// with the chat's queue full, calls drop instead.
+// with the chat's queue full, calls drop instead. An error means job was
+// neither queued nor held.
 func (g *floodGate) admit(ctx context.Context, key int64, job, note, drop func()) error {
 	g.mu.Lock()
 	c := g.chat(key)
@@ -89,10 +90,10 @@ func (g *floodGate) admit(ctx context.Context, key int64, job, note, drop func()
 	g.mu.Unlock()
 	g.metrics.floodEvent("delayed")
 	if sendNote {
+		// Best effort: the update itself is held already, so a note that
+		// cannot be queued (a stop) must not make the caller think otherwise.
 		g.metrics.floodEvent("note")
-		if err := g.submit(ctx, key, note); err != nil {
-			return err
-		}
+		_ = g.submit(ctx, key, note)
 	}
 	if start {
 		g.wg.Add(1)
