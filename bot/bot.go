@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -37,6 +36,19 @@ type Config struct {
 	PollTimeout time.Duration
 	// DrainTimeout bounds how long a stop waits for in-flight updates.
 	DrainTimeout time.Duration
+	// Journal records updates so that none is lost or handled twice
+	// (redisstore.Updates); nil: in memory, lost with the process.
+	Journal Journal
+	// Metrics counts what happens; nil counts nothing.
+	Metrics *Metrics
+	// Flood slows down one chat sending too fast; zero: no limit.
+	Flood FloodLimits
+	// Webhook, when set, receives updates through WebhookHandler instead of
+	// polling.
+	Webhook *Webhook
+	// DeleteWebhook makes polling delete a webhook left set; otherwise
+	// polling fails with 409 Conflict while one is set.
+	DeleteWebhook bool
 }
 
 // Bot receives updates, runs them through the flows engine and sends replies.
@@ -44,6 +56,7 @@ type Bot struct {
 	cfg  Config
 	send *Sender
 	log  *slog.Logger
+	hook webhookIntake
 	Self tgbotapi.User
 }
 
@@ -61,11 +74,12 @@ func New(cfg Config) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{
-		cfg:  cfg,
-		send: NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log),
-		log:  cfg.Log,
+	if cfg.Journal == nil {
+		cfg.Journal = NewMemJournal()
 	}
+	send := NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log)
+	send.metrics = cfg.Metrics
+	b := &Bot{cfg: cfg, send: send, log: cfg.Log}
 	b.send.gone, b.send.spent = b.unsubscribe, cfg.Spent
 	return b
 }
@@ -93,8 +107,10 @@ func (b *Bot) pollAPI(ctx context.Context) *tgbotapi.BotAPI {
 	return api
 }
 
-// Run checks the token, then polls and handles updates until ctx ends. On
-// stop it finishes the updates in flight (within DrainTimeout) and returns.
+// Run checks the token, then receives updates (by polling, or from
+// WebhookHandler in webhook mode) and handles them until ctx ends. On stop it
+// finishes the updates in flight (within DrainTimeout) and returns; what it
+// could not finish stays journalled for the next start.
 func (b *Bot) Run(ctx context.Context) error {
 	me, err := b.send.api.GetMe()
 	if err != nil {
@@ -109,33 +125,20 @@ func (b *Bot) Run(ctx context.Context) error {
 	// Work continues for DrainTimeout after ctx ends, so in-flight updates finish.
 	work, stopWork := drainContext(ctx, b.cfg.DrainTimeout)
 	defer stopWork()
-	d := NewDispatcher(b.cfg.Workers, 64)
-	defer d.Close()
-
-	p := &Poller{api: b.pollAPI(ctx), timeout: int(b.cfg.PollTimeout / time.Second), log: b.log,
-		handle: func(_ context.Context, batch []tgbotapi.Update) error { return b.handleBatch(work, d, batch) }}
-	if err := p.Run(ctx); err != nil {
+	in, err := b.startIntake(ctx, work)
+	if err != nil {
+		return nil // stopped while Redis was away
+	}
+	defer in.stop()
+	if b.cfg.Webhook != nil {
+		err = b.runWebhook(ctx, in)
+	} else {
+		err = b.poll(ctx, in)
+	}
+	if err != nil {
 		return err
 	}
 	b.log.Info("stopping: finishing updates in flight")
-	return nil
-}
-
-// handleBatch hands every update to the dispatcher and waits until all ran.
-func (b *Bot) handleBatch(ctx context.Context, d *Dispatcher, batch []tgbotapi.Update) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for _, u := range batch {
-		key, job, ok := b.jobFor(ctx, u)
-		if !ok {
-			continue
-		}
-		wg.Add(1)
-		if err := d.Submit(ctx, key, func() { defer wg.Done(); job() }); err != nil {
-			wg.Done()
-			return fmt.Errorf("queue update %d: %w", u.UpdateID, err)
-		}
-	}
 	return nil
 }
 
@@ -179,12 +182,15 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 			b.log.Error("panic while handling update", "user", b.userHash(ev.UserID), "panic", v)
 		}
 	}()
-	if in.callbackID != "" {
+	if in.callbackID != "" && firstAttempt(ctx) {
 		if err := b.send.AnswerButton(ctx, in.callbackID); err != nil {
 			b.log.Warn("answer button", "err", Redact(err, b.cfg.Token))
 		}
 	}
 	replies, err := b.cfg.Engine.Process(ctx, ev)
+	if err != nil && retryLater(ctx, err) {
+		return // the session store failed: handled again when Redis answers, not apologised for
+	}
 	if err != nil {
 		b.log.Error("handle update", "user", b.userHash(ev.UserID), "kind", ev.Kind, "err", err)
 	}

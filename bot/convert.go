@@ -33,14 +33,14 @@ func toEvent(u tgbotapi.Update) (in incoming, ok bool) {
 	switch {
 	case u.CallbackQuery != nil:
 		return fromCallback(u.CallbackQuery)
-	case u.Message != nil && u.Message.Chat != nil && !isService(u.Message):
+	case u.Message != nil && u.Message.Chat != nil && u.Message.Chat.ID != 0 && !isService(u.Message):
 		return fromMessage(u.Message), true
 	}
 	return incoming{}, false
 }
 
 func fromCallback(q *tgbotapi.CallbackQuery) (incoming, bool) {
-	if q.Message == nil || q.Message.Chat == nil {
+	if q.Message == nil || q.Message.Chat == nil || q.Message.Chat.ID == 0 {
 		// A button on an inline-mode message: no chat to answer in.
 		return incoming{callbackID: q.ID}, false
 	}

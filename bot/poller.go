@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,23 +16,32 @@ var ErrUnauthorized = errors.New("telegram refused the bot token (401 Unauthoriz
 
 // Poller receives updates with getUpdates. Unlike the library's
 // GetUpdatesChan it confirms a batch (advances the offset) only after every
-// update in it was handled, so a crash never loses an update.
+// update in it was accepted: journalled, so that a crash replays it, and
+// queued for handling. While Redis is away it takes no batch at all.
 type Poller struct {
 	api     *tgbotapi.BotAPI
 	timeout int // long-poll seconds
 	log     *slog.Logger
-	// handle runs one batch and returns when every update in it was handled.
-	handle func(ctx context.Context, batch []tgbotapi.Update) error
+	// offset is where polling starts (the journal's stored offset).
+	offset int
+	// ready reports whether a batch can be accepted now (Redis answers);
+	// nil: always.
+	ready func(ctx context.Context) bool
+	// accept journals and queues a batch, storing next as the offset that
+	// confirms it. On error the same batch is fetched again later.
+	accept func(ctx context.Context, batch []json.RawMessage, next int) error
 }
 
 // Run polls until ctx ends. It returns nil on a clean stop and
 // ErrUnauthorized when the token is refused.
 func (p *Poller) Run(ctx context.Context) error {
-	offset, failures := 0, 0
+	offset, failures := p.offset, 0
 	for ctx.Err() == nil {
-		batch, err := p.api.GetUpdates(tgbotapi.UpdateConfig{
-			Offset: offset, Limit: 100, Timeout: p.timeout, AllowedUpdates: AllowedUpdates,
-		})
+		if p.ready != nil && !p.ready(ctx) {
+			_ = sleep(ctx, time.Second) // the outage is logged where it is seen
+			continue
+		}
+		batch, err := p.fetch(offset)
 		if err != nil {
 			if errors.Is(err, ErrUnauthorized) || p.isFatal(err) {
 				return ErrUnauthorized
@@ -43,15 +53,42 @@ func (p *Poller) Run(ctx context.Context) error {
 			continue
 		}
 		failures = 0
-		if len(batch) == 0 {
-			continue
+		next := nextOffset(batch, offset)
+		if len(batch) == 0 || p.accept(ctx, batch, next) != nil {
+			continue // on failure: not confirmed, so fetched again
 		}
-		if err := p.handle(ctx, batch); err != nil {
-			return fmt.Errorf("handle updates: %w", err)
-		}
-		offset = batch[len(batch)-1].UpdateID + 1
+		offset = next
 	}
 	return nil
+}
+
+// fetch long-polls for updates and returns them undecoded, so that the
+// journal keeps exactly what Telegram sent.
+func (p *Poller) fetch(offset int) ([]json.RawMessage, error) {
+	resp, err := p.api.Request(tgbotapi.UpdateConfig{
+		Offset: offset, Limit: 100, Timeout: p.timeout, AllowedUpdates: AllowedUpdates,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var batch []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &batch); err != nil {
+		return nil, fmt.Errorf("read getUpdates answer: %w", err)
+	}
+	return batch, nil
+}
+
+// nextOffset is the offset that confirms batch: one past its highest id.
+func nextOffset(batch []json.RawMessage, offset int) int {
+	for _, raw := range batch {
+		var head struct {
+			UpdateID int `json:"update_id"`
+		}
+		if json.Unmarshal(raw, &head) == nil && head.UpdateID >= offset {
+			offset = head.UpdateID + 1
+		}
+	}
+	return offset
 }
 
 func (p *Poller) isFatal(err error) bool {
@@ -64,7 +101,8 @@ func (p *Poller) pause(err error, failures int) time.Duration {
 	apiErr := asAPIError("getUpdates", err)
 	switch {
 	case apiErr != nil && apiErr.Code == 409:
-		p.log.Error("another bot instance is polling or a webhook is set (409 Conflict); backing off", "err", apiErr)
+		p.log.Error("another bot instance is polling or a webhook is set (409 Conflict); backing off "+
+			"(DELETE_WEBHOOK=true removes a webhook)", "err", apiErr)
 		return 10 * time.Second
 	case apiErr != nil && apiErr.Code == 429:
 		p.log.Warn("getUpdates rate limited", "retry_after", apiErr.RetryAfter)

@@ -37,6 +37,8 @@ type Sender struct {
 	global *rate.Limiter
 	limits SendLimits
 	log    *slog.Logger
+	// metrics counts calls and 429s; nil records nothing.
+	metrics *Metrics
 
 	mu    sync.Mutex
 	chats map[int64]*chatLimiter
@@ -188,13 +190,14 @@ func (s *Sender) call(ctx context.Context, chatID int64, c tgbotapi.Chattable, b
 		var resp *tgbotapi.APIResponse
 		resp, err = s.api.Request(c)
 		err = s.classify(method, err)
+		s.metrics.call(method, err)
 		// Interactive messages, and broadcast retries (the first try took
 		// its slot from the budget), count against the shared budget.
 		if chatID != 0 && s.spent != nil && (!bulk || attempt > 1) {
 			s.spent(1)
 		}
 		wait, retry := s.retryAfter(method, err, attempt)
-		if !retry {
+		if !retry || ctx.Err() != nil {
 			s.noteGone(chatID, err)
 			return resp, err
 		}
@@ -239,7 +242,9 @@ func (s *Sender) classify(method string, err error) error {
 
 // retryAfter says whether to try err's call again, and after how long.
 func (s *Sender) retryAfter(method string, err error, attempt int) (time.Duration, bool) {
-	if err == nil || attempt >= maxAttempts || ctxDone(err) {
+	// A client timeout is retried like any network error; a stop is not
+	// (Call checks its context).
+	if err == nil || attempt >= maxAttempts {
 		return 0, false
 	}
 	var apiErr *APIError
@@ -250,6 +255,7 @@ func (s *Sender) retryAfter(method string, err error, attempt int) (time.Duratio
 	switch {
 	case apiErr.Code == 429:
 		s.log.Warn("telegram rate limit", "method", method, "retry_after", apiErr.RetryAfter)
+		s.metrics.rateLimit(apiErr.RetryAfter)
 		return time.Duration(max(1, apiErr.RetryAfter)) * time.Second, true
 	case apiErr.Temporary():
 		return backoff(attempt), true

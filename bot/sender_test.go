@@ -111,3 +111,23 @@ func TestSenderErrorsHideTheToken(t *testing.T) {
 		t.Error("Redact must keep the error chain")
 	}
 }
+
+// TestSenderRetriesAClientTimeout: a request Telegram does not answer in
+// time is sent again, and the message arrives once.
+func TestSenderRetriesAClientTimeout(t *testing.T) {
+	api := telegramtest.New(t, token)
+	m := NewMetrics()
+	s := NewSender(newAPI(token, api.Endpoint(), 200*time.Millisecond), SendLimits{PerSecond: 100, PerChat: 100, ChatBurst: 10}, slog.New(slog.DiscardHandler))
+	s.metrics = m
+	api.SetDelay("sendMessage", time.Second)
+	time.AfterFunc(100*time.Millisecond, func() { api.SetDelay("sendMessage", 0) })
+	if err := s.Deliver(context.Background(), 1, 0, []flows.Reply{{Text: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(api.MessagesTo(1)); n != 1 {
+		t.Errorf("%d messages arrived, want 1", n)
+	}
+	if body := scrape(t, m); !strings.Contains(body, `mekongbot_telegram_requests_total{method="sendMessage",result="timeout"} 1`) {
+		t.Errorf("the timeout was not counted:\n%s", grep(body, "requests_total"))
+	}
+}

@@ -2,10 +2,16 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 )
+
+// ErrStore marks a Process error caused by the session store (Load or Save
+// failed): the event was not handled and can be handled again later as it
+// was. Check with errors.Is; the store's own error is wrapped too.
+var ErrStore = errors.New("session store failed")
 
 // Request is one event being handled: the event, the chat's session (which
 // handlers change in place), the resolved language, and the replies so far.
@@ -126,14 +132,14 @@ func NewEngine(c Config) *Engine {
 func (e *Engine) Process(ctx context.Context, ev Event) ([]Reply, error) {
 	s, _, err := e.store.Load(ctx, ev.ChatID)
 	if err != nil {
-		return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+		return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
 	}
 	r := &Request{Event: ev, Session: s}
 	if err := e.handler.Handle(ctx, r); err != nil {
 		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
 	}
 	if err := e.persist(ctx, r); err != nil {
-		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+		return e.apology(ev, s), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
 	}
 	return r.replies, nil
 }

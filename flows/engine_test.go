@@ -196,8 +196,8 @@ func TestPanicIsAnApologyAndTheSessionIsKept(t *testing.T) {
 	e := flows.NewEngine(flows.Config{Store: store, Catalog: panicCatalog{newFakeCatalog()}, Text: fakeText{}})
 	replies, err := e.Process(context.Background(), press(flows.ActOpen, "pre"))
 	var perr *flows.PanicError
-	if !errors.As(err, &perr) {
-		t.Fatalf("err = %v, want a PanicError", err)
+	if !errors.As(err, &perr) || errors.Is(err, flows.ErrStore) {
+		t.Fatalf("err = %v, want a PanicError, not a store failure", err)
 	}
 	if len(replies) != 1 || replies[0].Text != "km:Apology" {
 		t.Errorf("replies = %+v, want one km apology", replies)
@@ -220,8 +220,8 @@ func TestStoreFailureIsAnApology(t *testing.T) {
 	ev := cmd("menu", "")
 	ev.ClientLang = "lo"
 	replies, err := e.Process(context.Background(), ev)
-	if err == nil || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("err = %v, want the store's error", err)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || !errors.Is(err, flows.ErrStore) {
+		t.Fatalf("err = %v, want the store's error, marked ErrStore", err)
 	}
 	if len(replies) != 1 || replies[0].Text != "lo:Apology" {
 		t.Errorf("replies = %+v, want one lo apology", replies)

@@ -24,6 +24,9 @@ import "strconv"
 //	P{<chat>}:case               string  the chat's open case number; EX case TTL + 1 min; checked against P{case}:<n>
 //	P{<chat>}:cases              set     every case number of the chat, for /forget; EX case TTL + 1 min
 //	P{bc}:...                    broadcast jobs, owned by bot/broadcast (see its doc)
+//	P{upd}:offset                string  where polling resumes (next getUpdates offset); EX 7 days
+//	P{upd}:journal               hash    update id -> raw update JSON: accepted, not handled yet
+//	P{upd}:h:<update id>         string  "1": the update was handled (dedupe); EX 24h
 //
 // The HyperLogLogs hold no list of people: they estimate how many distinct
 // chat ids were added (standard error 0.81%) and cannot give one back. Someone
@@ -98,3 +101,7 @@ func (k Keys) Case(suffix string) string { return k.Prefix + "{case}:" + suffix 
 // Broadcast builds a key of the broadcast jobs; they share one hash tag so
 // that a job's scripts touch one slot on a cluster.
 func (k Keys) Broadcast(suffix string) string { return k.Prefix + "{bc}:" + suffix }
+
+// Updates builds a key of the update journal (see Updates); they share one
+// hash tag so that accepting a batch is one script on one cluster slot.
+func (k Keys) Updates(suffix string) string { return k.Prefix + "{upd}:" + suffix }

@@ -19,6 +19,9 @@
 //     that edits of unknown or unchanged messages fail like Telegram's
 //     (methods.go), and Telegram's validation of text length, HTML markup and
 //     inline keyboards (validate.go).
+//   - Webhooks: while setWebhook has set a loopback URL, queued updates are
+//     POSTed to it in order with the secret_token header, and retried until
+//     answered 2xx (webhook.go).
 //   - Fault injection: forced errors, random flakiness, slow answers and users
 //     who blocked the bot (faults.go).
 //   - Telegram's flood limits, opt-in: overall and per chat, answered with 429

@@ -49,7 +49,8 @@ func (s *Server) SetFailureRate(p float64, seed int64, methods ...string) {
 
 // SetDelay makes the server wait d before answering method (or Any); a
 // method's own delay wins over Any. d = 0 removes it. The wait ends early if
-// the client gives up, so a client timeout shorter than d sees a timeout.
+// the client gives up, so a client timeout shorter than d sees a timeout;
+// the call is then not carried out (recorded with StatusClientGone).
 func (s *Server) SetDelay(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

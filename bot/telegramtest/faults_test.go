@@ -106,6 +106,13 @@ func TestSetDelay(t *testing.T) {
 	if _, err := bot.Send(tgbotapi.NewMessage(1, "fast")); err != nil {
 		t.Errorf("after removing delay: %v", err)
 	}
+	srv.WaitFor(t, func() bool { return srv.CallsTo("sendMessage")[1].Status != 0 }, 2*time.Second)
+	if c := srv.CallsTo("sendMessage"); c[1].Status != StatusClientGone {
+		t.Errorf("the timed-out call was recorded with %d, want %d", c[1].Status, StatusClientGone)
+	}
+	if n := len(srv.MessagesTo(1)); n != 2 {
+		t.Errorf("%d messages stored, want 2: the timed-out one is not carried out", n)
+	}
 }
 
 func TestFailureRateIsDeterministic(t *testing.T) {

@@ -44,9 +44,13 @@ type Server struct {
 	allowedSeen  []string
 	allowed      map[string]bool
 	webhookURL   string
-	queries      map[string]bool // callback and inline query ids not yet answered
-	users        map[int64]userInfo
-	seq          int64
+	// webhook.go
+	webhookSecret string
+	deliveries    []Delivery
+	delivering    bool            // the delivery loop runs
+	queries       map[string]bool // callback and inline query ids not yet answered
+	users         map[int64]userInfo
+	seq           int64
 
 	// methods.go
 	chats map[int64]*chatState
@@ -77,6 +81,10 @@ type Upload struct {
 	FileName string
 	Data     []byte
 }
+
+// StatusClientGone is the Status recorded for a call whose client gave up
+// while SetDelay held it; such a call is not carried out.
+const StatusClientGone = 499
 
 // reply is what a method handler answers.
 type reply struct {
@@ -156,7 +164,7 @@ func (s *Server) resetLocked() {
 		s.wake = make(chan struct{})
 	}
 	s.allowedSeen, s.allowed = nil, nil
-	s.webhookURL = ""
+	s.webhookURL, s.webhookSecret, s.deliveries = "", "", nil
 	s.queries = map[string]bool{}
 	s.users = map[int64]userInfo{}
 	s.chats = map[int64]*chatState{}
@@ -285,6 +293,9 @@ func (s *Server) dispatch(r *request, fn handler) reply {
 		select {
 		case <-t.C:
 		case <-r.ctx.Done():
+			// The client gave up (a timeout): the request is not carried
+			// out, as one lost on the way, and nobody reads the answer.
+			return fail(StatusClientGone, "Client Closed Request")
 		case <-s.closing:
 		}
 	}

@@ -218,15 +218,21 @@ func (s *Server) enqueueLocked(update map[string]any) int {
 }
 
 func setWebhook(s *Server, r *request) reply {
+	if secret := r.params.Get("secret_token"); !validSecretToken(secret) {
+		return badRequest("secret token contains unallowed characters")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.webhookURL = r.params.Get("url")
+	s.webhookSecret = r.params.Get("secret_token")
+	s.setAllowedLocked(r.params.Get("allowed_updates"))
 	if s.webhookURL != "" {
 		s.abortPollLocked(conflictWebhook)
 	}
 	if boolParam(r, "drop_pending_updates") {
 		s.queue = nil
 	}
+	s.startDeliveryLocked()
 	return ok(true)
 }
 
@@ -250,7 +256,8 @@ func getWebhookInfo(s *Server, _ *request) reply {
 	})
 }
 
-// WebhookURL returns the URL set by setWebhook ("" if none).
+// WebhookURL returns the URL set by setWebhook ("" if none). While it is a
+// loopback URL, queued updates are delivered to it (see webhook.go).
 func (s *Server) WebhookURL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -268,4 +275,18 @@ func intParam(r *request, key string, def int) int {
 func boolParam(r *request, key string) bool {
 	v := r.params.Get(key)
 	return strings.EqualFold(v, "true") || v == "1"
+}
+
+// validSecretToken follows setWebhook: 1-256 characters A-Z, a-z, 0-9, _
+// and -, or none at all.
+func validSecretToken(s string) bool {
+	if len(s) > 256 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

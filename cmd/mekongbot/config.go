@@ -34,6 +34,11 @@ type ServeConfig struct {
 	// "talk to a person".
 	StaffChatID int64
 	StaffLang   string
+	// Webhook mode when WebhookURL is set (WebhookSecret is then required).
+	WebhookURL    string
+	WebhookSecret string
+	DeleteWebhook bool
+	FloodRate     float64 // updates a second one chat may send; 0: no limit
 }
 
 // ConfigError lists every configuration problem, one per line.
@@ -63,6 +68,9 @@ func ParseServeConfig(getenv func(string) string) (ServeConfig, error) {
 		StaffChatID: p.chatID("STAFF_CHAT_ID"),
 		StaffLang:   p.oneOf("STAFF_LANG", "en", flows.Languages...),
 	}
+	c.WebhookURL, c.WebhookSecret = p.webhook()
+	c.DeleteWebhook = p.boolean("DELETE_WEBHOOK")
+	c.FloodRate = p.floodRate("FLOOD_RATE", bot.DefaultFloodLimits.Rate)
 	if len(p.problems) > 0 {
 		return c, &ConfigError{Problems: p.problems}
 	}

@@ -5,12 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
 	"mekongbot/bot"
 	"mekongbot/bot/broadcast"
+	"mekongbot/bot/redisstore"
 	"mekongbot/flows"
 )
 
@@ -33,26 +31,28 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	defer a.close()
 
-	stopHTTP, err := serveHealth(ctx, cfg.ListenAddr, a)
-	if err != nil {
-		return err
-	}
-	defer stopHTTP()
-
+	m := bot.NewMetrics()
+	instrument(a, m)
+	redisstore.CountErrors(a.redis, m.RedisError)
 	budget, err := broadcast.NewBudget(a.redis, cfg.KeyPrefix, cfg.SendRate, log)
 	if err != nil {
 		return err
 	}
 	b := bot.New(bot.Config{
-		Token:       cfg.Token,
-		Endpoint:    cfg.Endpoint,
-		Engine:      a.engine,
-		Limits:      bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
-		Subscribers: a.subs,
-		Spent:       budget.Consume,
-		Log:         log,
-		LogKey:      logKey(cfg.LogHashKey),
-		PollTimeout: cfg.PollTimeout,
+		Token:         cfg.Token,
+		Endpoint:      cfg.Endpoint,
+		Engine:        a.engine,
+		Limits:        bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
+		Subscribers:   a.subs,
+		Spent:         budget.Consume,
+		Log:           log,
+		LogKey:        logKey(cfg.LogHashKey),
+		PollTimeout:   cfg.PollTimeout,
+		Journal:       redisstore.NewUpdates(a.redis, cfg.KeyPrefix),
+		Metrics:       m,
+		Flood:         floodLimits(cfg.FloodRate),
+		Webhook:       webhook(cfg),
+		DeleteWebhook: cfg.DeleteWebhook,
 	})
 	runner, err := broadcast.NewRunner(broadcast.Config{
 		Redis: a.redis, Prefix: cfg.KeyPrefix, Sender: b.Sender(), Texts: broadcastTexts{a.engine},
@@ -61,8 +61,27 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
+	stopHTTP, err := serveHTTP(ctx, cfg.ListenAddr, a, b, m, cfg.WebhookURL, log)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "webhook", cfg.WebhookURL != "",
+		"languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
 	return runBoth(ctx, b.Run, runner.Run)
+}
+
+func floodLimits(rate float64) bot.FloodLimits {
+	l := bot.DefaultFloodLimits
+	l.Rate = rate
+	return l
+}
+
+func webhook(cfg ServeConfig) *bot.Webhook {
+	if cfg.WebhookURL == "" {
+		return nil
+	}
+	return &bot.Webhook{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret}
 }
 
 // runBoth runs the bot and the broadcast runner until ctx ends or one of
@@ -102,34 +121,4 @@ func logKey(configured string) []byte {
 	k := make([]byte, 32)
 	_, _ = rand.Read(k)
 	return k
-}
-
-// serveHealth answers /healthz (alive) and /readyz (Redis answers).
-func serveHealth(ctx context.Context, addr string, a *app) (func(), error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		pingCtx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		if err := a.redis.Ping(pingCtx).Err(); err != nil {
-			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on LISTEN_ADDR %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the bot keeps running without health endpoints
-		}
-	}()
-	return func() {
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}, nil
 }

@@ -1,0 +1,49 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// poll receives updates by long polling, from where the journal says the
+// last run stopped.
+func (b *Bot) poll(ctx context.Context, in *intake) error {
+	if b.cfg.DeleteWebhook {
+		if err := b.deleteWebhook(); err != nil {
+			return err
+		}
+	}
+	offset, err := in.resumeOffset(ctx)
+	if err != nil {
+		return nil // stopped while Redis was away
+	}
+	b.log.Info("polling for updates", "offset", offset)
+	p := &Poller{api: b.pollAPI(ctx), timeout: int(b.cfg.PollTimeout / time.Second), log: b.log,
+		offset: offset, ready: in.health.ok, accept: in.accept}
+	return p.Run(ctx)
+}
+
+// resumeOffset reads the stored offset, waiting for Redis if it is away.
+func (in *intake) resumeOffset(ctx context.Context) (int, error) {
+	for {
+		offset, err := in.journal.Offset(ctx)
+		if err == nil {
+			return offset, nil
+		}
+		in.health.failed(err)
+		if _, ok := in.health.waitUp(ctx); !ok {
+			return 0, fmt.Errorf("read the polling offset: %w", err)
+		}
+	}
+}
+
+// deleteWebhook switches a bot that had a webhook to polling. It keeps the
+// updates Telegram holds: polling receives them.
+func (b *Bot) deleteWebhook() error {
+	if _, err := b.send.api.MakeRequest("deleteWebhook", nil); err != nil {
+		return fmt.Errorf("delete webhook: %w", Redact(err, b.cfg.Token))
+	}
+	b.log.Info("webhook deleted (DELETE_WEBHOOK)")
+	return nil
+}
