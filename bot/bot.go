@@ -26,6 +26,8 @@ type Config struct {
 	// Subscribers is told when a chat blocks the bot, so it gets no more
 	// broadcasts; nil: not told.
 	Subscribers flows.Subscribers
+	// Surface is the command menu and profile texts set at start-up; nil: left as they are.
+	Surface *Surface
 	// Spent counts interactive messages against a send budget shared with
 	// broadcasts; nil: not counted.
 	Spent func(n int)
@@ -121,6 +123,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.Self = me
 	b.log.Info("bot connected", "username", me.UserName)
+	go b.publish(ctx, b.cfg.Surface)
 
 	// Work continues for DrainTimeout after ctx ends, so in-flight updates finish.
 	work, stopWork := drainContext(ctx, b.cfg.DrainTimeout)

@@ -84,6 +84,9 @@ type Config struct {
 	ProgressEvery time.Duration
 	// SendTimeout bounds one SendBulk, its retries included. Default 30 s.
 	SendTimeout time.Duration
+	// Delivered, when set, is told each recipient's outcome once it is
+	// marked (true: sent), for metrics.
+	Delivered func(sent bool)
 	// Now is the clock for schedules and report times. Default time.Now.
 	Now func() time.Time
 	Log *slog.Logger

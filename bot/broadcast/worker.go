@@ -259,6 +259,9 @@ func (r *Runner) mark(ctx context.Context, c *claim, chat int64, outcome string)
 	if len(res) == 2 && res[1] != 1 {
 		c.j.halted.Store(true)
 	}
+	if r.cfg.Delivered != nil {
+		r.cfg.Delivered(outcome == markSent)
+	}
 	return len(res) == 2 && res[0] == 1 && res[1] == 1 && ctx.Err() == nil
 }
 

@@ -75,3 +75,39 @@ func TestServeBroadcastEndToEnd(t *testing.T) {
 	}, 10*time.Second)
 	mustContain(t, "stats", stats, "Getting updates: 3", "#1 done")
 }
+
+// TestServePublishesTheCommandMenuInEveryLanguage: at start-up the bot sets
+// its command menu and descriptions for each language, and the staff menu
+// in each configured staff member's chat.
+func TestServePublishesTheCommandMenuInEveryLanguage(t *testing.T) {
+	api := telegramtest.New(t, testToken)
+	env := serveEnv(t, api)
+	env["BOT_ADMIN_IDS"] = strconv.Itoa(testStaffUser)
+	startServe(t, env)
+	api.WaitFor(t, func() bool {
+		return len(api.CallsTo("setMyCommands")) == 9 && len(api.CallsTo("setMyShortDescription")) == 8
+	}, 10*time.Second)
+	langs := map[string]bool{}
+	for _, c := range api.CallsTo("setMyCommands") {
+		if c.Status != 200 {
+			t.Errorf("setMyCommands refused: %d %v", c.Status, c.Params)
+		}
+		if strings.Contains(c.Params.Get("scope"), `"chat"`) {
+			mustContain(t, "staff menu", c.Params.Get("commands"), `"broadcast"`, `"stats"`)
+			mustContain(t, "staff scope", c.Params.Get("scope"), strconv.Itoa(testStaffUser))
+			continue
+		}
+		langs[c.Params.Get("language_code")] = true
+		if strings.Contains(c.Params.Get("commands"), "broadcast") {
+			t.Errorf("the public menu shows a staff command: %s", c.Params.Get("commands"))
+		}
+	}
+	if len(langs) != 8 {
+		t.Errorf("menus for %v, want the default and 7 languages", langs)
+	}
+	for _, c := range api.CallsTo("setMyDescription") {
+		if c.Status != 200 {
+			t.Errorf("setMyDescription refused: %d %v", c.Status, c.Params)
+		}
+	}
+}

@@ -53,10 +53,18 @@ func serve(ctx context.Context, args []string, env Env) error {
 		Flood:         floodLimits(cfg.FloodRate),
 		Webhook:       webhook(cfg),
 		DeleteWebhook: cfg.DeleteWebhook,
+		Surface:       surface(a.text, cfg),
 	})
 	runner, err := broadcast.NewRunner(broadcast.Config{
 		Redis: a.redis, Prefix: cfg.KeyPrefix, Sender: b.Sender(), Texts: broadcastTexts{a.engine},
 		Gone: bot.IsGone, Subscribers: a.subs, Budget: budget, Log: log,
+		Delivered: func(sent bool) {
+			if sent {
+				m.BroadcastSent()
+			} else {
+				m.BroadcastFailed()
+			}
+		},
 	})
 	if err != nil {
 		return err
