@@ -69,8 +69,9 @@ func (r *Runner) seen(id int64, st flows.BroadcastStatus) {
 // finish closes a done or cancelled job once no worker holds a live claim
 // (so the counts are final): the progress message shows the end, the report
 // chat gets the final report, and the job's lists are deleted. The report
-// lock makes one process do it; a process killed after posting the report
-// and before the cleanup leaves it to be posted again.
+// lock makes one process do it. The report goes out twice only if a process
+// is killed between posting it and closing the job, or if posting it took
+// longer than the lease and another process took the lock meanwhile.
 func (r *Runner) finish(ctx context.Context, j *job, st jobState) error {
 	live, err := liveClaimsScript.Run(ctx, r.rdb, []string{r.keys.claims(j.id)}).Int()
 	if err != nil {
@@ -87,10 +88,14 @@ func (r *Runner) finish(ctx context.Context, j *job, st jobState) error {
 		return err
 	}
 	k := r.keys
-	_, err = cleanupScript.Run(ctx, r.rdb, []string{lock, k.job(j.id), k.recipients(j.id), k.marks(j.id),
-		k.claims(j.id), k.snapshotLock(j.id), k.active()}, r.owner, keepFinished.Milliseconds(), j.id).Result()
+	closed, err := cleanupScript.Run(ctx, r.rdb, []string{lock, k.job(j.id), k.recipients(j.id), k.marks(j.id),
+		k.claims(j.id), k.snapshotLock(j.id), k.active()}, r.owner, keepFinished.Milliseconds(), j.id).Int()
 	if err != nil {
 		return fmt.Errorf("close broadcast %d: %w", j.id, err)
+	}
+	if closed == 0 { // another process reported too, its lock having outlasted ours
+		r.log.Warn("broadcast: final report may have gone out twice", "broadcast", j.id)
+		return nil
 	}
 	r.log.Info("broadcast finished", "broadcast", j.id, "state", st.State, "recipients", st.Total,
 		"sent", st.Sent, "failed", st.Failed, "dup", st.Dup)
@@ -109,6 +114,10 @@ func (r *Runner) report(ctx context.Context, j *job, st jobState) error {
 		if err := r.cfg.Sender.Edit(ctx, j.b.ReportChat, st.progress, text); err != nil {
 			r.log.Warn("broadcast: edit progress to the end", "broadcast", j.id, "err", rootCause(err))
 		}
+	}
+	// The edit may have taken a while: the post gets a whole lease.
+	if ok, err := r.lock(ctx, r.keys.reportLock(j.id)); err != nil || !ok {
+		return fmt.Errorf("post report of broadcast %d: report lock lost (%v)", j.id, err)
 	}
 	if _, err := r.cfg.Sender.Post(ctx, j.b.ReportChat, text); err != nil && !r.cfg.Gone(err) {
 		return fmt.Errorf("post report of broadcast %d: %w", j.id, err)
