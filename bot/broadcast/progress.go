@@ -40,15 +40,17 @@ func (r *Runner) progress(ctx context.Context, j *job, st jobState) error {
 	err := r.cfg.Sender.Edit(ctx, j.b.ReportChat, st.progress, r.cfg.Texts.Progress(j.b.ReportLang, st.BroadcastStatus))
 	r.seen(j.id, st.BroadcastStatus) // a failed edit too: tried again after ProgressEvery, not every poll
 	if err != nil {
-		return fmt.Errorf("edit progress of broadcast %d: %w", j.id, err)
+		return fmt.Errorf("edit progress of broadcast %d: %w", j.id, rootCause(err))
 	}
 	return nil
 }
 
+// postProgress posts the progress message and keeps its id in the job; a
+// report chat that is gone is noted so that nobody tries again.
 func (r *Runner) postProgress(ctx context.Context, j *job, st flows.BroadcastStatus) error {
 	msgID, err := r.cfg.Sender.Post(ctx, j.b.ReportChat, r.cfg.Texts.Progress(j.b.ReportLang, st))
 	if err != nil && !r.cfg.Gone(err) {
-		return fmt.Errorf("post progress of broadcast %d: %w", j.id, err)
+		return fmt.Errorf("post progress of broadcast %d: %w", j.id, rootCause(err))
 	}
 	if err != nil {
 		msgID = noProgress
@@ -120,7 +122,7 @@ func (r *Runner) report(ctx context.Context, j *job, st jobState) error {
 		return fmt.Errorf("post report of broadcast %d: report lock lost (%v)", j.id, err)
 	}
 	if _, err := r.cfg.Sender.Post(ctx, j.b.ReportChat, text); err != nil && !r.cfg.Gone(err) {
-		return fmt.Errorf("post report of broadcast %d: %w", j.id, err)
+		return fmt.Errorf("post report of broadcast %d: %w", j.id, rootCause(err))
 	}
 	return nil
 }
