@@ -100,15 +100,32 @@ func NewBudget(client redis.UniversalClient, prefix string, perSecond float64, l
 // to 20 (one round trip each) and handed out here at their time, so the
 // sends of all processes together stay on one schedule.
 func (b *Budget) Take(ctx context.Context) error {
+	for {
+		at, err := b.slot(ctx)
+		if err != nil {
+			return err
+		}
+		if err := sleep(ctx, time.Until(at)); err != nil {
+			return err
+		}
+		// Woken too late (a stall, a busy machine): every sender woken with
+		// us would go out at once, so the slot is given up like a stale one.
+		if time.Since(at) <= b.stale {
+			return nil
+		}
+	}
+}
+
+// slot returns the next slot, reserving more when there is none.
+func (b *Budget) slot(ctx context.Context) (time.Time, error) {
 	b.waiting.Add(1)
+	defer b.waiting.Add(-1)
 	for {
 		if at, ok := b.pop(); ok {
-			b.waiting.Add(-1)
-			return sleep(ctx, time.Until(at))
+			return at, nil
 		}
 		if err := b.reserve(ctx); err != nil {
-			b.waiting.Add(-1)
-			return err
+			return time.Time{}, err
 		}
 	}
 }

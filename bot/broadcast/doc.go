@@ -45,9 +45,11 @@
 //	P{bc}:<id>:p       string  progress/report lock: holder; PX lease
 //
 // The subscribers are read from redisstore.Keys.Subscribers (HSCAN only; it
-// lives in its own slot). The lists, marks and claims name chats: they are
-// deleted when the final report goes out; the job hash that stays holds
-// only texts and counts. Logs carry no chat ids.
+// lives in its own slot). The lists, marks and claims name recipients: they
+// are deleted when the final report goes out; the job hash that stays (90
+// days) holds the broadcast as staff confirmed it (texts, audience, the
+// staff member and report chat) and counts, no recipient. Logs carry no
+// chat ids.
 //
 // # A job's life
 //
@@ -104,16 +106,19 @@
 // A recipient is done only once marked, and a mark is written only after
 // Telegram answered. So nobody is skipped: whatever was not marked when a
 // process died is sent by whoever takes the range over. The cost is the one
-// possible duplicate: a process killed after Telegram accepted a message
-// and before its mark was written (the reply's trip back plus one Redis
-// round trip, well under a millisecond on a LAN), or whose Redis calls
-// failed in that moment. Each sender has at most one send in hand, so one
-// kill causes at most Workers duplicates and in practice almost none: at
-// 1,000 sends/s, SIGKILL halfway gave 0 to 2 duplicates over 2,000
-// recipients and 0 over 10,000 (see kill_test.go). Telegram has no
-// idempotency key, so the window cannot be closed, only kept short; marking
-// "about to send" first would only let us choose to skip those recipients
-// (lose them) instead of sending twice.
+// possible duplicate: a process killed after its request left for Telegram
+// (which then delivers it all the same) and before the mark was written, or
+// whose Redis calls failed in that moment. That window is one Telegram round
+// trip plus one Redis round trip per send, so a kill duplicates about as
+// many messages as were in flight: rate × window. Each sender has at most
+// one send in hand, so never more than Workers. Against the local fake at
+// 1,000 sends/s (window well under a millisecond) a SIGKILL halfway gave 0
+// to 2 duplicates, over 2,000 and over 10,000 recipients (kill_test.go,
+// bench_test.go); against Telegram (about 100 ms a call) at 30/s expect a
+// few. Telegram has no idempotency key, so the window cannot be closed, only
+// kept to the send itself: the mark is the very next call. Marking "about
+// to send" first would only let us choose to skip those recipients (lose
+// them) instead of sending twice.
 //
 // A lease can also be taken over from a live process that could not renew
 // it for a whole Lease (cut off from Redis, stalled). It stops sending as
@@ -146,9 +151,10 @@
 //     too: it reports them with Consume.
 //
 // Measured (2-core machine, real Redis, fake Bot API judging Telegram's
-// limits): four processes sharing 400/s sent 392/s with no 429; one process
-// delivering 10,000 recipients at 1,000/s with 5% of calls failing keeps
-// 950 deliveries/s (the other 5% of the rate goes to the failed calls) and
-// delivers 99% within 10.5 s; the last few wait for retries (each failure
-// costs about 1 s: retry_after, or the chat's 1 s pacing). See bench_test.go.
+// limits): four processes sharing 400/s sent 392/s with no 429. One process
+// delivering 10,000 recipients at 1,000/s, with 5% of calls failing, keeps
+// 950 deliveries/s (the other 5% of the rate goes to the failed calls),
+// delivers 99% within 10.5 s and all within 12.2 s: the last ones wait for
+// retries, each failure costing about 1 s (retry_after, or the chat's 1 s
+// pacing). See bench_test.go.
 package broadcast

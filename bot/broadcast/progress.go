@@ -40,15 +40,17 @@ func (r *Runner) progress(ctx context.Context, j *job, st jobState) error {
 	err := r.cfg.Sender.Edit(ctx, j.b.ReportChat, st.progress, r.cfg.Texts.Progress(j.b.ReportLang, st.BroadcastStatus))
 	r.seen(j.id, st.BroadcastStatus) // a failed edit too: tried again after ProgressEvery, not every poll
 	if err != nil {
-		return fmt.Errorf("edit progress of broadcast %d: %w", j.id, err)
+		return fmt.Errorf("edit progress of broadcast %d: %w", j.id, rootCause(err))
 	}
 	return nil
 }
 
+// postProgress posts the progress message and keeps its id in the job; a
+// report chat that is gone is noted so that nobody tries again.
 func (r *Runner) postProgress(ctx context.Context, j *job, st flows.BroadcastStatus) error {
 	msgID, err := r.cfg.Sender.Post(ctx, j.b.ReportChat, r.cfg.Texts.Progress(j.b.ReportLang, st))
 	if err != nil && !r.cfg.Gone(err) {
-		return fmt.Errorf("post progress of broadcast %d: %w", j.id, err)
+		return fmt.Errorf("post progress of broadcast %d: %w", j.id, rootCause(err))
 	}
 	if err != nil {
 		msgID = noProgress
@@ -69,8 +71,9 @@ func (r *Runner) seen(id int64, st flows.BroadcastStatus) {
 // finish closes a done or cancelled job once no worker holds a live claim
 // (so the counts are final): the progress message shows the end, the report
 // chat gets the final report, and the job's lists are deleted. The report
-// lock makes one process do it; a process killed after posting the report
-// and before the cleanup leaves it to be posted again.
+// lock makes one process do it. The report goes out twice only if a process
+// is killed between posting it and closing the job, or if posting it took
+// longer than the lease and another process took the lock meanwhile.
 func (r *Runner) finish(ctx context.Context, j *job, st jobState) error {
 	live, err := liveClaimsScript.Run(ctx, r.rdb, []string{r.keys.claims(j.id)}).Int()
 	if err != nil {
@@ -87,10 +90,14 @@ func (r *Runner) finish(ctx context.Context, j *job, st jobState) error {
 		return err
 	}
 	k := r.keys
-	_, err = cleanupScript.Run(ctx, r.rdb, []string{lock, k.job(j.id), k.recipients(j.id), k.marks(j.id),
-		k.claims(j.id), k.snapshotLock(j.id), k.active()}, r.owner, keepFinished.Milliseconds(), j.id).Result()
+	closed, err := cleanupScript.Run(ctx, r.rdb, []string{lock, k.job(j.id), k.recipients(j.id), k.marks(j.id),
+		k.claims(j.id), k.snapshotLock(j.id), k.active()}, r.owner, keepFinished.Milliseconds(), j.id).Int()
 	if err != nil {
 		return fmt.Errorf("close broadcast %d: %w", j.id, err)
+	}
+	if closed == 0 { // another process reported too, its lock having outlasted ours
+		r.log.Warn("broadcast: final report may have gone out twice", "broadcast", j.id)
+		return nil
 	}
 	r.log.Info("broadcast finished", "broadcast", j.id, "state", st.State, "recipients", st.Total,
 		"sent", st.Sent, "failed", st.Failed, "dup", st.Dup)
@@ -110,8 +117,12 @@ func (r *Runner) report(ctx context.Context, j *job, st jobState) error {
 			r.log.Warn("broadcast: edit progress to the end", "broadcast", j.id, "err", rootCause(err))
 		}
 	}
+	// The edit may have taken a while: the post gets a whole lease.
+	if ok, err := r.lock(ctx, r.keys.reportLock(j.id)); err != nil || !ok {
+		return fmt.Errorf("post report of broadcast %d: report lock lost (%v)", j.id, err)
+	}
 	if _, err := r.cfg.Sender.Post(ctx, j.b.ReportChat, text); err != nil && !r.cfg.Gone(err) {
-		return fmt.Errorf("post report of broadcast %d: %w", j.id, err)
+		return fmt.Errorf("post report of broadcast %d: %w", j.id, rootCause(err))
 	}
 	return nil
 }

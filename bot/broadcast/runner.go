@@ -18,7 +18,8 @@ import (
 	"mekongbot/flows"
 )
 
-// Sender delivers messages to Telegram. bot.Sender implements it.
+// Sender delivers messages to Telegram. bot.Sender is to implement it (not
+// yet done); tests use a minimal one over net/http.
 type Sender interface {
 	// SendBulk sends one broadcast message. It keeps 1 message/s per chat
 	// and retries 429 retry_after, 5xx and network errors itself; ctx

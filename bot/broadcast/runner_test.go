@@ -293,3 +293,36 @@ func TestForgetsJobWithoutData(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// slowPostSender takes longer than the lease to post.
+type slowPostSender struct {
+	*httpSender
+	delay time.Duration
+}
+
+func (s slowPostSender) Post(ctx context.Context, chatID int64, r flows.Reply) (int, error) {
+	time.Sleep(s.delay)
+	return s.httpSender.Post(ctx, chatID, r)
+}
+
+// TestSlowReportPostedOnce: a report post that outlasts the report lock
+// still closes the job, and the report is not posted again.
+func TestSlowReportPostedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.subscribe(5, english)
+	cfg := e.config(slowPostSender{e.sender(nil), 300 * time.Millisecond}, nil)
+	cfg.Lease = 200 * time.Millisecond
+	e.run(cfg)
+	id := e.start(news())
+	e.waitFor(id, "reported", reported, 10*time.Second)
+	time.Sleep(100 * time.Millisecond) // a few more polls
+	posts := 0
+	for _, m := range e.srv.MessagesTo(reportChat) {
+		if m.Method == "sendMessage" {
+			posts++
+		}
+	}
+	if posts != 2 {
+		t.Errorf("%d posts to the report chat, want the progress message and one report", posts)
+	}
+}

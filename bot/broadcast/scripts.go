@@ -204,15 +204,18 @@ return 1
 // cleanupScript closes a finished job once its final report went out: the
 // recipient list, marks and claims (which name chats) are deleted, the job
 // hash kept for ARGV[2] ms for Status and Recent, and the job leaves the
-// active zset. Only the report lock's holder (ARGV[1]) may do it.
+// active zset. It does not insist on the report lock still being held (a
+// slow post may outlast it): the first call closes the job, later ones
+// return 0. The lock is deleted if ARGV[1] holds it.
 //
 // KEYS: report lock, job, recipients, marks, claims, snapshot lock, active.
 // ARGV: holder, keep ms, job id.
 var cleanupScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[2], 'reported') == 1 then return 0 end
 redis.call('HSET', KEYS[2], 'reported', '1')
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[1])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 redis.call('ZREM', KEYS[7], ARGV[3])
 return 1
 `)

@@ -53,32 +53,44 @@ func (r *Runner) idle(ctx context.Context) {
 // full queue.
 const feedPause = 5 * time.Millisecond
 
-// claimNext claims a range of the oldest open job that has one and reads
-// its recipients not yet tried; nil when there is none.
+// claimNext claims a range of the oldest open job that has one with
+// recipients not yet tried; nil when there is none.
 func (r *Runner) claimNext(ctx context.Context) *rangeWork {
 	for _, j := range r.openJobs() {
-		c, err := r.claim(ctx, j)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("broadcast: claim", "broadcast", j.id, "err", err)
-			}
-			continue
+		if rw := r.claimFrom(ctx, j); rw != nil {
+			return rw
 		}
-		if c == nil {
-			continue
+	}
+	return nil
+}
+
+// claimFrom claims ranges of j until one has recipients left: a range taken
+// over from a dead process may turn out all marked, and is then released
+// at once.
+func (r *Runner) claimFrom(ctx context.Context, j *job) *rangeWork {
+	for ctx.Err() == nil {
+		c, err := r.claim(ctx, j)
+		if err != nil || c == nil {
+			r.warn(ctx, "broadcast: claim", j.id, err)
+			return nil
 		}
 		rw, err := r.startRange(ctx, c)
 		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("broadcast: read range", "broadcast", j.id, "err", err)
-			}
-			continue
+			r.warn(ctx, "broadcast: read range", j.id, err)
+			return nil
 		}
 		if rw != nil {
 			return rw
 		}
 	}
 	return nil
+}
+
+// warn logs err unless it is nil or the Runner is stopping.
+func (r *Runner) warn(ctx context.Context, msg string, id int64, err error) {
+	if err != nil && ctx.Err() == nil {
+		r.log.Warn(msg, "broadcast", id, "err", err)
+	}
 }
 
 // rangeWork is a claimed range while its recipients are being sent to.
@@ -148,6 +160,8 @@ type claim struct {
 // and the job was not seen stopped.
 func (c *claim) usable() bool { return c.lease.valid() && !c.j.halted.Load() }
 
+// claim claims the next range of j for a new token (see claimScript); nil
+// when the job has nothing to claim or is not running.
 func (r *Runner) claim(ctx context.Context, j *job) (*claim, error) {
 	token := r.newClaimToken()
 	sent := time.Now()
@@ -204,9 +218,7 @@ func (r *Runner) sendOne(ctx context.Context, c *claim, rc recipient) bool {
 	}
 	if r.cfg.Budget != nil {
 		if err := r.cfg.Budget.Take(ctx); err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("broadcast: take from budget", "broadcast", c.j.id, "err", err)
-			}
+			r.warn(ctx, "broadcast: take from budget", c.j.id, err)
 			return false
 		}
 		if !c.usable() { // the wait may have outlasted the lease or the job
@@ -345,7 +357,7 @@ func (r *Runner) renew(ctx context.Context, c *claim) {
 }
 
 // rootCause is the innermost error: what went wrong, without the wrapping
-// that may name a chat (logs carry no chat ids).
+// a Sender or store may add that names a chat (logs carry no chat ids).
 func rootCause(err error) error {
 	for {
 		next := errors.Unwrap(err)
