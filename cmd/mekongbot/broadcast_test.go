@@ -27,7 +27,12 @@ func TestServeBroadcastEndToEnd(t *testing.T) {
 		p := &person{t: t, api: api, id: s.id, lang: s.lang}
 		offer := p.press(p.command("/start"), "l:"+s.lang)
 		p.chooseRole(offer, "r:w")
-		offerMsg, _ := api.LastMessage(s.id)
+		var offerMsg telegramtest.Sent
+		for _, m := range api.MessagesTo(s.id) {
+			if hasButton(m, "u:on") {
+				offerMsg = m
+			}
+		}
 		country := p.press(offerMsg, "u:on")
 		p.press(country, "u:c-kh")
 	}
