@@ -210,3 +210,25 @@ func TestPersonEndsHandover(t *testing.T) {
 		t.Error("someone else closed case 2")
 	}
 }
+
+func TestMigrateMovesAGroupSession(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	group := flows.Session{Lang: "lo", Role: flows.RoleWorker, Page: "pre"}
+	if err := w.store.Save(ctx, -555, group); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.e.Migrate(ctx, -555, -1000000000555); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := w.store.Load(ctx, -555); found {
+		t.Error("the old group id still has a session")
+	}
+	got, found, _ := w.store.Load(ctx, -1000000000555)
+	if !found || got.Lang != "lo" || got.Page != "pre" {
+		t.Errorf("supergroup session %+v (%v), want the group's", got, found)
+	}
+	if err := w.e.Migrate(ctx, -777, -1000000000777); err != nil {
+		t.Errorf("migrating a group the bot never saw: %v", err)
+	}
+}
