@@ -71,14 +71,28 @@ func TestServeBroadcastEndToEnd(t *testing.T) {
 			t.Errorf("chat %d (%s) got the broadcast %d times, want once", s.id, s.lang, got)
 		}
 	}
-	api.SendCommand(testStaffUser, testStaffUser, "en", "/stats")
-	var stats string
-	api.WaitFor(t, func() bool {
-		last, _ := api.LastMessage(testStaffUser)
-		stats = last.Plain
-		return strings.HasPrefix(stats, "📊")
-	}, 10*time.Second)
-	mustContain(t, "stats", stats, "Getting updates: 3", "#1 done")
+	stats := func() string {
+		before := len(api.MessagesTo(testStaffUser))
+		api.SendCommand(testStaffUser, testStaffUser, "en", "/stats")
+		var got string
+		api.WaitFor(t, func() bool {
+			msgs := api.MessagesTo(testStaffUser)
+			got = msgs[len(msgs)-1].Plain
+			return len(msgs) > before && strings.HasPrefix(got, "📊")
+		}, 10*time.Second)
+		return got
+	}
+	mustContain(t, "stats", stats(), "Getting updates: 3", "#1 done")
+
+	// Blocking the bot (a my_chat_member update) unsubscribes too.
+	api.Push(map[string]any{"my_chat_member": map[string]any{
+		"chat": map[string]any{"id": 6003, "type": "private", "first_name": "A"},
+		"from": map[string]any{"id": 6003, "is_bot": false, "first_name": "A"},
+		"date": time.Now().Unix(),
+		"old_chat_member": map[string]any{"status": "member", "user": map[string]any{"id": 1, "is_bot": true, "first_name": "bot"}},
+		"new_chat_member": map[string]any{"status": "kicked", "until_date": 0, "user": map[string]any{"id": 1, "is_bot": true, "first_name": "bot"}},
+	}})
+	api.WaitFor(t, func() bool { return strings.Contains(stats(), "Getting updates: 2") }, 10*time.Second)
 }
 
 // TestServePublishesTheCommandMenuInEveryLanguage: at start-up the bot sets
