@@ -86,9 +86,9 @@ func TestServeBroadcastEndToEnd(t *testing.T) {
 
 	// Blocking the bot (a my_chat_member update) unsubscribes too.
 	api.Push(map[string]any{"my_chat_member": map[string]any{
-		"chat": map[string]any{"id": 6003, "type": "private", "first_name": "A"},
-		"from": map[string]any{"id": 6003, "is_bot": false, "first_name": "A"},
-		"date": time.Now().Unix(),
+		"chat":            map[string]any{"id": 6003, "type": "private", "first_name": "A"},
+		"from":            map[string]any{"id": 6003, "is_bot": false, "first_name": "A"},
+		"date":            time.Now().Unix(),
 		"old_chat_member": map[string]any{"status": "member", "user": map[string]any{"id": 1, "is_bot": true, "first_name": "bot"}},
 		"new_chat_member": map[string]any{"status": "kicked", "until_date": 0, "user": map[string]any{"id": 1, "is_bot": true, "first_name": "bot"}},
 	}})
