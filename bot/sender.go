@@ -327,6 +327,8 @@ func methodName(c tgbotapi.Chattable) string {
 		return "editMessageText"
 	case tgbotapi.CallbackConfig:
 		return "answerCallbackQuery"
+	case tgbotapi.SetMyCommandsConfig:
+		return "setMyCommands"
 	}
 	return fmt.Sprintf("%T", c)
 }

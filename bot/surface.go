@@ -2,17 +2,15 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Command is one entry of the command menu Telegram shows.
 type Command struct {
-	Name        string `json:"command"`
-	Description string `json:"description"`
+	Name        string
+	Description string
 }
 
 // Surface is what Telegram shows of the bot before anyone writes to it, in
@@ -34,11 +32,10 @@ func (b *Bot) publish(ctx context.Context, s *Surface) {
 		return
 	}
 	for lang, cmds := range s.Commands {
-		b.surfaceCall(ctx, "setMyCommands", commandParams(cmds, `{"type":"default"}`, lang))
+		b.setCommands(ctx, tgbotapi.NewSetMyCommandsWithScopeAndLanguage(tgbotapi.NewBotCommandScopeDefault(), lang, botCommands(cmds)...))
 	}
 	for _, id := range s.StaffIDs {
-		scope := `{"type":"chat","chat_id":` + strconv.FormatInt(id, 10) + `}`
-		b.surfaceCall(ctx, "setMyCommands", commandParams(s.StaffCommands, scope, ""))
+		b.setCommands(ctx, tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(id), botCommands(s.StaffCommands)...))
 	}
 	for lang, text := range s.Description {
 		b.surfaceCall(ctx, "setMyDescription", textParams("description", text, lang))
@@ -48,11 +45,19 @@ func (b *Bot) publish(ctx context.Context, s *Surface) {
 	}
 }
 
-func commandParams(cmds []Command, scope, lang string) tgbotapi.Params {
-	raw, _ := json.Marshal(cmds) // a slice of plain structs always marshals
-	p := tgbotapi.Params{"commands": string(raw), "scope": scope}
-	p.AddNonEmpty("language_code", lang)
-	return p
+// setCommands goes through the Sender, which keeps the limits and retries.
+func (b *Bot) setCommands(ctx context.Context, c tgbotapi.SetMyCommandsConfig) {
+	if err := b.send.Call(ctx, 0, c); err != nil {
+		b.log.Warn("set the bot's command menu", "lang", c.LanguageCode, "err", err)
+	}
+}
+
+func botCommands(cmds []Command) []tgbotapi.BotCommand {
+	out := make([]tgbotapi.BotCommand, len(cmds))
+	for i, c := range cmds {
+		out[i] = tgbotapi.BotCommand{Command: c.Name, Description: c.Description}
+	}
+	return out
 }
 
 func textParams(field, text, lang string) tgbotapi.Params {
@@ -61,8 +66,8 @@ func textParams(field, text, lang string) tgbotapi.Params {
 	return p
 }
 
-// surfaceCall makes one call within the overall rate limit; these methods
-// have no field in the v5 library, so the parameters are passed as they are.
+// surfaceCall makes one call within the overall rate limit; the v5 library
+// has no config for these methods, so the parameters are passed as they are.
 func (b *Bot) surfaceCall(ctx context.Context, method string, p tgbotapi.Params) {
 	if err := b.send.global.Wait(ctx); err != nil {
 		return
