@@ -174,11 +174,16 @@ var caseRef = regexp.MustCompile(`#(\d+)`)
 // staff talking among themselves and is left alone. Only staff are heard.
 func (e *Engine) staffChatEvent(ctx context.Context, r *Request) error {
 	r.Lang = e.staff.lang
+	ev := r.Event
+	isCommand := ev.Kind == KindCommand && (ev.Command == "close" || ev.Command == "stats")
+	isAnswer := ev.Kind == KindText && ev.ReplyToText != ""
+	if e.cases == nil || !isCommand && !isAnswer {
+		return nil // staff talking among themselves: no need to ask the roster
+	}
 	ok, err := e.isStaff(ctx, r)
-	if err != nil || !ok || e.cases == nil {
+	if err != nil || !ok {
 		return err
 	}
-	ev := r.Event
 	switch {
 	case ev.Kind == KindCommand && ev.Command == "close":
 		id, err := strconv.ParseInt(ev.Text, 10, 64)
