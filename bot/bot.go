@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -197,7 +198,12 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 	if err != nil {
 		b.log.Error("handle update", "user", b.userHash(ev.UserID), "kind", ev.Kind, "err", err)
 	}
-	if err := b.send.Deliver(ctx, ev.ChatID, ev.MessageID, replies); err != nil {
+	err = b.send.Deliver(ctx, ev.ChatID, ev.MessageID, replies)
+	if errors.Is(err, ErrRelayFailed) {
+		// Not "sent to the team": say it failed, so the person can try again.
+		err = errors.Join(err, b.send.Deliver(ctx, ev.ChatID, 0, b.cfg.Engine.Apology(ev)))
+	}
+	if err != nil {
 		b.log.Error("send reply", "user", b.userHash(ev.UserID), "err", Redact(err, b.cfg.Token))
 	}
 	b.log.Debug("update handled", "user", b.userHash(ev.UserID), "kind", ev.Kind, "took", time.Since(start))

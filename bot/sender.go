@@ -69,11 +69,17 @@ func NewSender(api *tgbotapi.BotAPI, limits SendLimits, log *slog.Logger) *Sende
 	}
 }
 
+// ErrRelayFailed means a reply meant for another chat (a message to the
+// staff chat, a staff answer to a person) could not be delivered; the
+// replies after it, which say it was, were not sent.
+var ErrRelayFailed = errors.New("relayed message not delivered")
+
 // Deliver sends a chat its replies in order. A reply marked Edit replaces the
 // message with messageID; when that cannot be edited it is sent anew. A
-// reply with its own ChatID goes to that chat (never as an edit). When a
-// chat fails, its remaining replies are skipped but other chats still get
-// theirs; the errors are joined.
+// reply with its own ChatID goes to that chat (never as an edit). When the
+// chat itself fails, its remaining replies are skipped but other chats still
+// get theirs; when another chat fails, nothing after it is sent, since what
+// follows a relay confirms it. The errors are joined.
 func (s *Sender) Deliver(ctx context.Context, chatID int64, messageID int, replies []flows.Reply) error {
 	var errs []error
 	failed := map[int64]bool{}
@@ -91,6 +97,10 @@ func (s *Sender) Deliver(ctx context.Context, chatID int64, messageID int, repli
 				failed[target] = true
 				break
 			}
+		}
+		if failed[target] && target != chatID {
+			errs = append(errs, ErrRelayFailed)
+			break
 		}
 	}
 	return errors.Join(errs...)

@@ -131,3 +131,36 @@ func TestSenderRetriesAClientTimeout(t *testing.T) {
 		t.Errorf("the timeout was not counted:\n%s", grep(body, "requests_total"))
 	}
 }
+
+func TestDeliverStopsAfterAFailedRelay(t *testing.T) {
+	tests := []struct {
+		name      string
+		blocked   int64
+		wantRelay bool // ErrRelayFailed
+		wantTo5   int  // messages chat 5 gets
+		wantTo9   int  // messages chat 9 gets
+	}{
+		{name: "all delivered", wantTo5: 2, wantTo9: 1},
+		{name: "relay target blocked: the confirmation is not sent", blocked: 9, wantRelay: true, wantTo5: 1},
+		{name: "own chat blocked: the relay still goes", blocked: 5, wantTo9: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, api := newTestSender(t)
+			if tt.blocked != 0 {
+				api.BlockChat(tt.blocked)
+			}
+			replies := []flows.Reply{{Text: "before"}, {ChatID: 9, Text: "relayed"}, {Text: "sent to the team"}}
+			err := s.Deliver(context.Background(), 5, 0, replies)
+			if errors.Is(err, ErrRelayFailed) != tt.wantRelay {
+				t.Errorf("err = %v, want ErrRelayFailed %v", err, tt.wantRelay)
+			}
+			if got := len(api.MessagesTo(5)); got != tt.wantTo5 {
+				t.Errorf("chat 5 got %d messages, want %d", got, tt.wantTo5)
+			}
+			if got := len(api.MessagesTo(9)); got != tt.wantTo9 {
+				t.Errorf("chat 9 got %d messages, want %d", got, tt.wantTo9)
+			}
+		})
+	}
+}

@@ -169,6 +169,11 @@ func (e *Engine) countActive(ctx context.Context, r *Request) {
 	r.Session.Day = today
 }
 
+// Apology is the localized "something went wrong, try again" for an event
+// whose answer could not be given (in the app's language: the session is not
+// at hand here).
+func (e *Engine) Apology(ev Event) []Reply { return e.apology(ev, Session{}) }
+
 func (e *Engine) apology(ev Event, s Session) []Reply {
 	lang := pickLang(s, ev)
 	return []Reply{{
