@@ -32,11 +32,12 @@ type incoming struct {
 func toEvent(u tgbotapi.Update) (in incoming, ok bool) {
 	switch {
 	case u.CallbackQuery != nil:
-		return fromCallback(u.CallbackQuery)
+		in, ok = fromCallback(u.CallbackQuery)
 	case u.Message != nil && u.Message.Chat != nil && u.Message.Chat.ID != 0 && !isService(u.Message):
-		return fromMessage(u.Message), true
+		in, ok = fromMessage(u.Message), true
 	}
-	return incoming{}, false
+	in.event.UpdateID = int64(u.UpdateID)
+	return in, ok
 }
 
 func fromCallback(q *tgbotapi.CallbackQuery) (incoming, bool) {

@@ -16,9 +16,12 @@ const (
 
 // Event is one thing a person did, independent of the messenger.
 type Event struct {
-	ChatID int64
-	UserID int64
-	Kind   EventKind
+	// UpdateID is the messenger's id of the update, growing over time
+	// (0: unknown, as in the terminal chat).
+	UpdateID int64
+	ChatID   int64
+	UserID   int64
+	Kind     EventKind
 
 	// Command is the command name without "/" and "@botname", lower case.
 	Command string

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,7 +10,7 @@ import (
 // SchemaVersion is the version of the session encoding. Sessions written by an
 // older version are decoded by DecodeSession or dropped with a clear error;
 // bump it whenever the layout below changes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // maxBack bounds the back stack so that a session stays small.
 const maxBack = 6
@@ -49,6 +50,12 @@ type Session struct {
 	Country string
 	// Day is the last day the person was counted as active (see Insights.Seen).
 	Day Day
+	// Checklist holds the ticked items of the pre-departure checklist, one
+	// bit per item (bit i is item i).
+	Checklist uint32
+	// LastUpdate is the id of the last Telegram update handled for this chat:
+	// update ids only grow, so one at or below it was handled already.
+	LastUpdate int64
 }
 
 // IsNew reports whether the person has not finished choosing a language.
@@ -76,41 +83,49 @@ func (s *Session) Pop() string {
 	return prev
 }
 
-// Encode writes the session in its compact stored form:
-// version|lang|role|page|back,stack|state|data|country|day
+// Encode writes the session in its compact stored form, numbers in base 36:
+// version|lang|role|page|back,stack|state|data|country|day|checklist|lastupdate
 func (s Session) Encode() string {
 	role := ""
 	if s.Role != RoleUnknown {
 		role = string(s.Role)
 	}
-	day := ""
-	if s.Day != 0 {
-		day = strconv.Itoa(int(s.Day))
-	}
-	return fmt.Sprintf("%d|%s|%s|%s|%s|%s|%s|%s|%s", SchemaVersion, s.Lang, role, s.Page,
-		strings.Join(s.Back, ","), s.State, strings.ReplaceAll(s.Data, "|", ""), s.Country, day)
+	return fmt.Sprintf("%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", SchemaVersion, s.Lang, role, s.Page,
+		strings.Join(s.Back, ","), s.State, strings.ReplaceAll(s.Data, "|", ""), s.Country,
+		base36(int64(s.Day)), base36(int64(s.Checklist)), base36(s.LastUpdate))
 }
 
-// DecodeSession reads what Encode wrote, and version 1 sessions (which
-// lacked country and day).
+// base36 writes n compactly; 0 is the empty string.
+func base36(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 36)
+}
+
+// DecodeSession reads what Encode wrote, and the sessions of versions 1
+// (without country and day, in decimal) and 2 (day in decimal).
 func DecodeSession(raw string) (Session, error) {
 	f := strings.Split(raw, "|")
+	dayBase := 36
 	switch {
 	case len(f) == 7 && f[0] == "1":
-		f = append(f, "", "")
-	case len(f) != 9:
-		return Session{}, fmt.Errorf("decode session: %d fields, want 9", len(f))
+		f, dayBase = append(f, "", "", "", ""), 10
+	case len(f) == 9 && f[0] == "2":
+		f, dayBase = append(f, "", ""), 10
+	case len(f) != 11:
+		return Session{}, fmt.Errorf("decode session: %d fields, want 11", len(f))
 	case f[0] != strconv.Itoa(SchemaVersion):
 		return Session{}, fmt.Errorf("decode session: schema version %q, want %d", f[0], SchemaVersion)
 	}
 	s := Session{Lang: f[1], Page: f[3], State: State(f[5]), Data: f[6], Country: f[7]}
-	if f[8] != "" {
-		day, err := strconv.Atoi(f[8])
-		if err != nil {
-			return Session{}, fmt.Errorf("decode session: day %q: %w", f[8], err)
-		}
-		s.Day = Day(day)
+	day, err1 := parseNumber(f[8], dayBase, 32)
+	checklist, err2 := parseNumber(f[9], 36, 32)
+	last, err3 := parseNumber(f[10], 36, 63)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return Session{}, fmt.Errorf("decode session: %w", err)
 	}
+	s.Day, s.Checklist, s.LastUpdate = Day(day), uint32(checklist), last
 	if len(f[2]) == 1 {
 		s.Role = Role(f[2][0])
 	}
@@ -118,4 +133,17 @@ func DecodeSession(raw string) (Session, error) {
 		s.Back = strings.Split(f[4], ",")
 	}
 	return s, nil
+}
+
+// parseNumber reads a non-negative number written by base36 (or in base 10
+// by older versions); "" is 0.
+func parseNumber(s string, base, bits int) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(s, base, bits)
+	if err != nil {
+		return 0, fmt.Errorf("number %q: %w", s, err)
+	}
+	return int64(n), nil
 }

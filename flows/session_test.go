@@ -1,0 +1,46 @@
+package flows_test
+
+import (
+	"reflect"
+	"testing"
+
+	"mekongbot/flows"
+)
+
+func TestSessionEncodingRoundTrips(t *testing.T) {
+	for _, s := range []flows.Session{
+		{},
+		{Lang: "km", Role: flows.RoleWorker, Page: "pre.fees", Back: []string{"root", "pre"}},
+		{Lang: "my", Role: flows.RoleOfficial, State: flows.StateTalk, Data: "12", Country: "mm",
+			Day: 20419, Checklist: 1<<0 | 1<<7 | 1<<31, LastUpdate: 987654321},
+	} {
+		got, err := flows.DecodeSession(s.Encode())
+		if err != nil || !reflect.DeepEqual(got, s) {
+			t.Errorf("DecodeSession(%q) = %+v, %v; want %+v", s.Encode(), got, err, s)
+		}
+	}
+}
+
+func TestDecodeOlderSessions(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want flows.Session
+	}{
+		{"1|km|w|root|pre||", flows.Session{Lang: "km", Role: flows.RoleWorker, Page: "root", Back: []string{"pre"}}},
+		{"2|vi|o|mou|||x|vn|20419", flows.Session{Lang: "vi", Role: flows.RoleOfficial, Page: "mou", Data: "x", Country: "vn", Day: 20419}},
+	}
+	for _, tc := range tests {
+		got, err := flows.DecodeSession(tc.raw)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("DecodeSession(%q) = %+v, %v; want %+v", tc.raw, got, err, tc.want)
+		}
+	}
+}
+
+func TestDecodeSessionRejectsGarbage(t *testing.T) {
+	for _, raw := range []string{"", "garbage", "3|km", "9|km|w|root|||||||", "3|km|w|root|||||zz!||", "3|km|w|root||||||-1|"} {
+		if s, err := flows.DecodeSession(raw); err == nil {
+			t.Errorf("DecodeSession(%q) = %+v, want an error", raw, s)
+		}
+	}
+}
