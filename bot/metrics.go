@@ -30,6 +30,7 @@ type Metrics struct {
 	queueDepth  atomic.Pointer[func() int]
 	missing     *prometheus.CounterVec // by language
 	redisErrors prometheus.Counter
+	redisTrips  prometheus.Counter
 	redisUp     prometheus.Gauge
 	flood       *prometheus.CounterVec // by what happened: delayed, dropped, note
 	webhook     *prometheus.CounterVec // by HTTP status answered
@@ -52,6 +53,7 @@ func NewMetrics() *Metrics {
 	m.retryAfter = f.counter("mekongbot_telegram_retry_after_seconds_total", "Sum of the retry_after seconds Telegram asked for.")
 	m.missing = f.counterVec("mekongbot_translations_missing_total", "Interface strings shown in English because the language lacks them.", "lang")
 	m.redisErrors = f.counter("mekongbot_redis_errors_total", "Redis commands or pipelines that failed (not counting missing keys).")
+	m.redisTrips = f.counter("mekongbot_redis_round_trips_total", "Redis commands and pipelines sent (each one wait for Redis), not counting connection handshakes.")
 	m.redisUp = f.gauge("mekongbot_redis_up", "1 while Redis answers, 0 during an outage.")
 	m.flood = f.counterVec("mekongbot_flood_total", "Per-chat flood limit: updates delayed, updates dropped over the cap, notes sent.", "what")
 	m.webhook = f.counterVec("mekongbot_webhook_requests_total", "Webhook requests, by HTTP status answered.", "code")
@@ -131,6 +133,14 @@ func (m *Metrics) MissingTranslation(lang, _ string) {
 func (m *Metrics) RedisError() {
 	if m != nil {
 		m.redisErrors.Inc()
+	}
+}
+
+// RedisRoundTrip counts one command or pipeline sent to Redis;
+// redisstore.CountRoundTrips calls it.
+func (m *Metrics) RedisRoundTrip() {
+	if m != nil {
+		m.redisTrips.Inc()
 	}
 }
 

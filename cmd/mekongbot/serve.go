@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	m := bot.NewMetrics()
 	instrument(a, m)
 	redisstore.CountErrors(a.redis, m.RedisError)
+	redisstore.CountRoundTrips(a.redis, m.RedisRoundTrip)
 	budget, err := broadcast.NewBudget(a.redis, cfg.KeyPrefix, cfg.SendRate, log)
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	stopHTTP, err := serveHTTP(ctx, cfg.ListenAddr, a, b, m, cfg.WebhookURL, log)
+	stopHTTP, err := serveHTTP(ctx, cfg, a, b, m, log)
 	if err != nil {
 		return err
 	}
