@@ -145,22 +145,30 @@ type procTimes struct {
 const clockTicks = 100
 
 func (p *botProc) times() (procTimes, error) {
-	pid := p.cmd.Process.Pid
+	t, err := processTimes(p.cmd.Process.Pid)
+	if err != nil {
+		return t, fmt.Errorf("bot %d: %w", p.n, err)
+	}
+	return t, nil
+}
+
+// processTimes reads a process's CPU time and peak RSS from /proc.
+func processTimes(pid int) (procTimes, error) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return procTimes{}, fmt.Errorf("bot %d cpu time: %w", p.n, err)
+		return procTimes{}, fmt.Errorf("cpu time: %w", err)
 	}
 	// Fields after the command name (which may hold spaces) start at state,
 	// field 3; utime and stime are fields 14 and 15.
 	i := bytes.LastIndexByte(stat, ')')
 	fields := strings.Fields(string(stat[i+1:]))
 	if len(fields) < 13 {
-		return procTimes{}, fmt.Errorf("bot %d: /proc/%d/stat too short", p.n, pid)
+		return procTimes{}, fmt.Errorf("/proc/%d/stat too short", pid)
 	}
 	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
 	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
 	if err := errors.Join(err1, err2); err != nil {
-		return procTimes{}, fmt.Errorf("bot %d cpu time: %w", p.n, err)
+		return procTimes{}, fmt.Errorf("cpu time: %w", err)
 	}
 	t := procTimes{cpu: time.Duration(utime+stime) * time.Second / clockTicks}
 	t.peakRSS, err = statusKB(pid, "VmHWM")

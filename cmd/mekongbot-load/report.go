@@ -37,6 +37,7 @@ type Report struct {
 	RedisRoundTripsPerUpdate float64            `json:"redis_round_trips_per_update"`
 	RedisBytesPerPerson      float64            `json:"redis_bytes_per_person"` // used_memory growth / people
 	SessionBytes             float64            `json:"session_bytes"`          // MEMORY USAGE of a session key, mean
+	SessionValueBytes        float64            `json:"session_value_bytes"`    // STRLEN of a session, mean
 	SessionSamples           int                `json:"session_samples"`
 	Keys                     map[string]int     `json:"keys"`
 
@@ -49,6 +50,9 @@ type Report struct {
 	// the window (other work on it slows the bots and the tool alike).
 	Cores   int     `json:"cores"`
 	LoadAvg float64 `json:"load_average"`
+	// ToolCPUSecs is the load tool's own CPU time in the window, taken from
+	// the same cores as the bots'.
+	ToolCPUSecs float64 `json:"tool_cpu_seconds"`
 }
 
 type procReport struct {
@@ -107,6 +111,7 @@ func (r *runner) report(before, after snapshot, samples []sample, lost int64) *R
 	}
 	rep.WebhookRetries = r.api.retries.Load()
 	rep.Cores, rep.LoadAvg = runtime.NumCPU(), after.loadAvg
+	rep.ToolCPUSecs = (after.toolCPU - before.toolCPU).Seconds()
 	return rep
 }
 
@@ -139,10 +144,10 @@ func (rep *Report) Write(w io.Writer) {
 	}
 	p("redis           %.2f round trips, %.2f commands per update", rep.RedisRoundTripsPerUpdate, rep.RedisCommandsPerUpdate)
 	p("  by command    %s", perCommand(rep.RedisCommands))
-	p("  memory        %.0f bytes per person (used_memory growth), session key %.0f bytes (MEMORY USAGE, %d sampled)",
-		rep.RedisBytesPerPerson, rep.SessionBytes, rep.SessionSamples)
+	p("  memory        %.0f bytes per person (used_memory growth); a session: %.0f bytes in Redis (MEMORY USAGE), value %.0f bytes (%d sampled)",
+		rep.RedisBytesPerPerson, rep.SessionBytes, rep.SessionValueBytes, rep.SessionSamples)
 	p("  keys          %s", counts(rep.Keys))
-	p("machine         %d cores, load average %.2f", rep.Cores, rep.LoadAvg)
+	p("machine         %d cores, load average %.2f; the load tool used %.2f s cpu", rep.Cores, rep.LoadAvg, rep.ToolCPUSecs)
 	p("telegram        %s; webhook retries %d", counts64(rep.TelegramCalls), rep.WebhookRetries)
 }
 

@@ -54,7 +54,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer client.Close()
-	prefix := "mekongbot-load:" + randomHex(6) + ":"
+	// As short as the default "mekongbot:" prefix plus a few characters,
+	// since MEMORY USAGE of a session counts its key.
+	prefix := "mkload" + randomHex(3) + ":"
 
 	c := newCrowd(o.People)
 	api, err := startFakeAPI(token, c)
@@ -216,11 +218,16 @@ type snapshot struct {
 	counts  []float64 // updates the bots accepted
 	calls   map[string]int64
 	loadAvg float64
+	toolCPU time.Duration // this process: the fake API and the people
 }
 
 func (r *runner) snapshot(ctx context.Context) (snapshot, error) {
 	s := snapshot{at: time.Now(), calls: r.api.Calls(), loadAvg: loadAverage()}
-	var err error
+	self, err := processTimes(os.Getpid())
+	if err != nil {
+		return s, err
+	}
+	s.toolCPU = self.cpu
 	if s.redis, err = readRedisStats(ctx, r.redis); err != nil {
 		return s, err
 	}
@@ -269,7 +276,7 @@ func (r *runner) measureMemory(ctx context.Context, rep *Report, before redisSta
 		rep.RedisBytesPerPerson = float64(after.memory-before.memory) / float64(rep.People)
 	}
 	keys := redisstore.Keys{Prefix: r.prefix}
-	var total, n int64
+	var total, length, n int64
 	for i, p := range r.crowd.people {
 		if i%max(1, len(r.crowd.people)/20) != 0 || !p.onboarded.Load() {
 			continue
@@ -281,10 +288,15 @@ func (r *runner) measureMemory(ctx context.Context, rep *Report, before redisSta
 		if err != nil {
 			return fmt.Errorf("MEMORY USAGE of a session: %w", err)
 		}
-		total, n = total+size, n+1
+		value, err := r.redis.StrLen(ctx, keys.Session(p.id)).Result()
+		if err != nil {
+			return fmt.Errorf("STRLEN of a session: %w", err)
+		}
+		total, length, n = total+size, length+value, n+1
 	}
 	if n > 0 {
 		rep.SessionBytes = float64(total) / float64(n)
+		rep.SessionValueBytes = float64(length) / float64(n)
 		rep.SessionSamples = int(n)
 	}
 	return nil
