@@ -68,8 +68,11 @@ func TestRedisRoundTripsAndSessionSize(t *testing.T) {
 		"%d polling lease renewals; %d commands, for %d button presses): session GET and SET, journal accept "+
 		"carrying the handled mark of the update before",
 		perUpdate, trips, pings, renewals, commandCalls(t, c), updates)
-	if perUpdate > 3 {
-		t.Errorf("%.2f Redis round trips per update, want at most 3", perUpdate)
+	// 3 when every mark rides on the next press's accept; a mark the worker
+	// adds after the next press was accepted, with no press in the 250 ms
+	// after it, is written alone (2 of 10 in some runs).
+	if perUpdate > 3.5 {
+		t.Errorf("%.2f Redis round trips per update, want at most 3.5", perUpdate)
 	}
 
 	batchCost(t, api, c, proxy)
@@ -106,7 +109,7 @@ func batchCost(t *testing.T, api *telegramtest.Server, c *redis.Client, proxy *t
 		}
 		return true
 	}, 10*time.Second)
-	time.Sleep(100 * time.Millisecond) // the last handled marks
+	time.Sleep(300 * time.Millisecond) // the last handled marks (written alone after 250 ms)
 	trips, pings, renewals := proxy.count(), commandCount(t, c, "ping"), commandCount(t, c, "pexpire")
 	writes := commandCount(t, c, "evalsha") - renewals
 	t.Logf("%d updates, %d journal writes: %.2f Redis round trips per update (%d round trips, %d health pings, %d lease renewals)",
