@@ -55,6 +55,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 		Webhook:       webhook(cfg),
 		DeleteWebhook: cfg.DeleteWebhook,
 		Surface:       surface(a.text, cfg),
+		// Polling is leased, so that several processes can run on one
+		// Redis: one polls, the others stand by (webhook mode ignores it).
+		Lease: redisstore.NewPollLease(a.redis, cfg.KeyPrefix),
 	})
 	runner, err := broadcast.NewRunner(broadcast.Config{
 		Redis: a.redis, Prefix: cfg.KeyPrefix, Sender: b.Sender(), Texts: broadcastTexts{a.engine},
