@@ -130,6 +130,9 @@ func (e *Engine) openAside(ctx context.Context, r *Request, id string) error {
 	if _, ok := e.catalog.Page(id); !ok {
 		return e.stale(ctx, r)
 	}
+	if r.Session.State == StateChooseRole {
+		return e.onboardingPrompt(ctx, r)
+	}
 	return e.showPage(r, id, false)
 }
 
