@@ -123,28 +123,3 @@ func (e *Engine) checklistResetQuestion(r *Request) Reply {
 }
 
 func checklistPress(arg string) string { return Press{Action: ActChecklist, Arg: arg}.Encode() }
-
-// openAside sends a handbook page as a new message, leaving the tool's
-// message where it is on screen, and makes it the current page.
-func (e *Engine) openAside(ctx context.Context, r *Request, id string) error {
-	if _, ok := e.catalog.Page(id); !ok {
-		return e.stale(ctx, r)
-	}
-	if r.Session.State == StateChooseRole {
-		return e.onboardingPrompt(ctx, r)
-	}
-	return e.showPage(r, id, false)
-}
-
-// toolButtons are the tools a page offers: both on the main menu, each on
-// the handbook page it belongs to.
-func (e *Engine) toolButtons(lang, page string) [][]Button {
-	var rows [][]Button
-	if cl := e.checklist(lang); cl != nil && (page == RootPage || page == checklistHome) {
-		rows = append(rows, []Button{{Text: cl.Title, Data: checklistPress("v")}})
-	}
-	if jc := e.jobCheck(lang); jc != nil && (page == RootPage || page == jobCheckHome) {
-		rows = append(rows, []Button{{Text: jc.Title, Data: jobCheckPress("a")}})
-	}
-	return rows
-}

@@ -1,5 +1,7 @@
 package flows
 
+import "context"
+
 // MaxChecklistItems is how many ticks Session.Checklist can hold.
 const MaxChecklistItems = 32
 
@@ -61,8 +63,33 @@ type Finding struct {
 }
 
 // Tools serves the data of the interactive tools in a language, falling back
-// to English where lang lacks a text.
+// to English where lang lacks a text; nil when the content has no such tool.
 type Tools interface {
 	Checklist(lang string) *Checklist
 	JobCheck(lang string) *JobCheck
+}
+
+// openAside sends a handbook page as a new message, leaving the tool's
+// message where it is on screen, and makes it the current page.
+func (e *Engine) openAside(ctx context.Context, r *Request, id string) error {
+	if _, ok := e.catalog.Page(id); !ok {
+		return e.stale(ctx, r)
+	}
+	if r.Session.State == StateChooseRole {
+		return e.onboardingPrompt(ctx, r)
+	}
+	return e.showPage(r, id, false)
+}
+
+// toolButtons are the tools a page offers: both on the main menu, each on
+// the handbook page it belongs to.
+func (e *Engine) toolButtons(lang, page string) [][]Button {
+	var rows [][]Button
+	if cl := e.checklist(lang); cl != nil && (page == RootPage || page == checklistHome) {
+		rows = append(rows, []Button{{Text: cl.Title, Data: checklistPress("v")}})
+	}
+	if jc := e.jobCheck(lang); jc != nil && (page == RootPage || page == jobCheckHome) {
+		rows = append(rows, []Button{{Text: jc.Title, Data: jobCheckPress("a")}})
+	}
+	return rows
 }
