@@ -54,6 +54,7 @@ func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	for _, see := range page.See {
 		rep.Buttons = append(rep.Buttons, []Button{e.pageButton(r.Lang, see, "↪ ")})
 	}
+	rep.Buttons = append(rep.Buttons, e.toolButtons(r.Lang, id)...)
 	if id == mouSection {
 		rep.Buttons = append(rep.Buttons, e.lookupButtons(r.Lang)...)
 	}

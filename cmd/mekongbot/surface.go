@@ -10,7 +10,8 @@ import (
 // the locale message that describes it.
 var (
 	publicCommands = []struct{ name, msg string }{
-		{"menu", "CmdMenu"}, {"search", "CmdSearch"}, {"language", "CmdLanguage"},
+		{"menu", "CmdMenu"}, {"checklist", "CmdChecklist"}, {"jobcheck", "CmdJobCheck"},
+		{"search", "CmdSearch"}, {"language", "CmdLanguage"},
 		{"settings", "CmdSettings"}, {"help", "CmdHelp"}, {"privacy", "CmdPrivacy"}, {"forget", "CmdForget"},
 	}
 	staffCommands = []struct{ name, msg string }{
