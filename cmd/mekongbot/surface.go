@@ -15,6 +15,7 @@ var (
 	}
 	staffCommands = []struct{ name, msg string }{
 		{"broadcast", "CmdBroadcast"}, {"stats", "CmdStats"}, {"staff", "CmdStaff"},
+		{"link", "CmdLink"},
 	}
 )
 

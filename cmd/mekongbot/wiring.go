@@ -62,6 +62,7 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 		Search:      content.NewIndex(catalog),
 		MoU:         catalog,
 		Insights:    a.insights,
+		Feedback:    redisstore.NewFeedback(client, c.Prefix),
 		Subscribers: a.subs,
 		Broadcasts:  broadcast.NewStore(client, c.Prefix, time.Now),
 		Drafts:      redisstore.NewDrafts(client, c.Prefix),
