@@ -47,7 +47,6 @@ func (f *Feedback) Votes(ctx context.Context) ([]flows.PageVotes, error) {
 		return nil, fmt.Errorf("read page votes: %w", err)
 	}
 	byPage := map[string]*flows.PageVotes{}
-	var out []flows.PageVotes
 	add := func(page, n string, helpful bool) {
 		v := byPage[page]
 		if v == nil {
@@ -67,6 +66,7 @@ func (f *Feedback) Votes(ctx context.Context) ([]flows.PageVotes, error) {
 	for page, n := range down.Val() {
 		add(page, n, false)
 	}
+	out := make([]flows.PageVotes, 0, len(byPage))
 	for _, v := range byPage {
 		out = append(out, *v)
 	}
