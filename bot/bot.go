@@ -134,6 +134,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		return fmt.Errorf("connect to the Bot API: %w", Redact(err, b.cfg.Token))
 	}
 	b.Self = me
+	b.cfg.Engine.SetBotUsername(me.UserName)
 	b.log.Info("bot connected", "username", me.UserName)
 	go b.publish(ctx, b.cfg.Surface)
 

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"html"
-	"net/url"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -29,9 +28,9 @@ func (b *Bot) answerInline(ctx context.Context, q *tgbotapi.InlineQuery) {
 		a := tgbotapi.NewInlineQueryResultArticleHTML(r.ID, r.Title,
 			"<b>"+html.EscapeString(r.Title)+"</b>\n\n"+html.EscapeString(r.Body))
 		a.Description = r.Snippet
-		if link := b.deepLink(r.ID); link != "" {
+		if r.Link != "" {
 			kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-				tgbotapi.NewInlineKeyboardButtonURL("🤖 "+b.Self.UserName, link)))
+				tgbotapi.NewInlineKeyboardButtonURL("🤖 "+b.Self.UserName, r.Link)))
 			a.ReplyMarkup = &kb
 		}
 		articles = append(articles, a)
@@ -40,12 +39,4 @@ func (b *Bot) answerInline(ctx context.Context, q *tgbotapi.InlineQuery) {
 	if err := b.send.Call(ctx, 0, answer); err != nil {
 		b.log.Warn("answer inline query", "user", b.userHash(q.From.ID), "err", err)
 	}
-}
-
-// deepLink opens a page in the bot: t.me/<bot>?start=<page>.
-func (b *Bot) deepLink(pageID string) string {
-	if b.Self.UserName == "" {
-		return ""
-	}
-	return "https://t.me/" + b.Self.UserName + "?start=" + url.QueryEscape(pageID)
 }

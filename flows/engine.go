@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,7 @@ type Engine struct {
 	text     Localizer
 	searcher Searcher
 	insights Insights
+	feedback Feedback
 	mou      Procedures
 	tools    Tools
 	subs     Subscribers
@@ -73,6 +75,9 @@ type Engine struct {
 	now      func() time.Time
 	log      *slog.Logger
 	handler  Handler
+	// botName is the bot's username, for links into the bot; known only
+	// once connected (SetBotUsername).
+	botName atomic.Value // string
 }
 
 // staffChat is the chat where staff answer handover cases.
@@ -90,6 +95,8 @@ type Config struct {
 	Search Searcher
 	// Insights counts unanswered questions; nil: not counted.
 	Insights Insights
+	// Feedback counts "was this page helpful?" votes; nil: no vote buttons.
+	Feedback Feedback
 	// MoU serves the officials' procedure lookup; nil: no lookup.
 	MoU Procedures
 	// Tools serves the checklist and the job-offer check; nil: not offered.
@@ -123,10 +130,21 @@ func NewEngine(c Config) *Engine {
 		c.StaffLang = DefaultLang
 	}
 	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights,
-		mou: c.MoU, tools: c.Tools, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
+		feedback: c.Feedback, mou: c.MoU, tools: c.Tools, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
 		cases: c.Cases, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
+}
+
+// SetBotUsername tells the engine the bot's username, known once the bot is
+// connected to the messenger, so that it can make links into the bot. Safe
+// to call while events are processed.
+func (e *Engine) SetBotUsername(name string) { e.botName.Store(name) }
+
+// botUsername is "" until SetBotUsername was called.
+func (e *Engine) botUsername() string {
+	name, _ := e.botName.Load().(string)
+	return name
 }
 
 // Process handles one event for its chat. Callers must not process two events

@@ -11,6 +11,10 @@ type InlineResult struct {
 	Title   string
 	Snippet string
 	Body    string
+	// Link opens the page in the bot, in the asker's language for someone
+	// new to the bot (the shared text is in it); "" while the bot's username
+	// is not known.
+	Link string
 }
 
 // Inline answers "@bot <words>" typed in any chat: the pages matching the
@@ -32,7 +36,8 @@ func (e *Engine) Inline(ctx context.Context, userID int64, clientLang, query str
 	out := make([]InlineResult, 0, len(hits))
 	for _, h := range hits {
 		_, body := e.catalog.Text(h.ID, lang)
-		out = append(out, InlineResult{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Body: body})
+		out = append(out, InlineResult{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Body: body,
+			Link: DeepLink(e.botUsername(), h.ID, lang)})
 	}
 	return out, nil
 }

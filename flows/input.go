@@ -43,6 +43,8 @@ func (e *Engine) press(ctx context.Context, r *Request) error {
 		return e.checklistPress(ctx, r, p.Arg)
 	case ActJobCheck:
 		return e.jobCheckPress(ctx, r, p.Arg)
+	case ActFeedback:
+		return e.feedbackPress(ctx, r, p.Arg)
 	}
 	return e.stale(ctx, r)
 }

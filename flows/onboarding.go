@@ -6,17 +6,13 @@ import (
 )
 
 // start greets a new person with the language choice, opens a deep-linked
-// page (/start <page>), or shows the main menu to someone returning.
+// page (/start <page>, see StartParam), or shows the main menu to someone
+// returning.
 func (e *Engine) start(ctx context.Context, r *Request) error {
-	if id := r.Event.Text; id != "" {
+	if r.Event.Text != "" {
+		id, lang := ParseStartParam(r.Event.Text)
 		if _, ok := e.catalog.Page(id); ok {
-			if r.Session.IsNew() {
-				r.Session.Lang = r.Lang
-			}
-			r.Session.State = StateNone
-			r.Session.Back = nil
-			r.Session.Page = id
-			r.Reply(e.pageReply(r, id, false))
+			e.startOnPage(r, id, lang)
 			return nil
 		}
 	}
@@ -24,6 +20,25 @@ func (e *Engine) start(ctx context.Context, r *Request) error {
 		return e.onboardingPrompt(ctx, r)
 	}
 	return e.menu(ctx, r)
+}
+
+// startOnPage opens a deep-linked page. A newcomer starts in the link's
+// language (a poster in Khmer is scanned by people who read Khmer, whatever
+// language their phone is set to), else in their phone's. Someone who already
+// chose a language keeps it and reads the page in it: their own choice says
+// more about them than the poster they scanned, and a link that silently
+// switched their language would surprise them on every later page.
+func (e *Engine) startOnPage(r *Request, id, lang string) {
+	if r.Session.IsNew() {
+		if lang != "" {
+			r.Lang = lang
+		}
+		r.Session.Lang = r.Lang
+	}
+	r.Session.State = StateNone
+	r.Session.Back = nil
+	r.Session.Page = id
+	r.Reply(e.pageReply(r, id, false))
 }
 
 // onboardingPrompt asks the question the person has not answered yet.

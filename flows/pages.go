@@ -39,13 +39,20 @@ func (e *Engine) showPage(r *Request, id string, edit bool) error {
 	return nil
 }
 
-// pageReply renders a page: its text, a button per sub-page and related page,
-// then Sources, and Back / Main menu / Help on every page but the main menu.
+// pageReply shows a page and counts it as opened.
 func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	page, _ := e.catalog.Page(id)
 	if e.insights != nil {
 		e.insights.PageOpened(r.Lang, id)
 	}
+	return e.pageView(r, page, edit, e.voteRow(r.Lang, page))
+}
+
+// pageView renders a page: its text, a button per sub-page and related page,
+// the feedback row (vote buttons, or the thanks after a vote; nil: none),
+// then Sources, and Back / Main menu / Help on every page but the main menu.
+func (e *Engine) pageView(r *Request, page *Page, edit bool, feedback []Button) Reply {
+	id := page.ID
 	title, body := e.catalog.Text(id, r.Lang)
 	rep := Reply{Title: title, Text: body, Edit: edit}
 	for _, child := range e.ordered(r, page) {
@@ -67,6 +74,9 @@ func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 			e.button(r.Lang, "BtnSettings", Press{Action: ActSettings}),
 		})
 		return rep
+	}
+	if feedback != nil {
+		rep.Buttons = append(rep.Buttons, feedback)
 	}
 	if len(page.Sources) > 0 {
 		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnSources", Press{Action: ActSources, Arg: id})})

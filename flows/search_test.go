@@ -88,16 +88,19 @@ func TestInline(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}, Search: fakeSearcher{}})
+	e.SetBotUsername("mekong_bot")
+	const link = "https://t.me/mekong_bot?start=pre_fees-"
 	tests := []struct {
 		user       int64
 		clientLang string
 		query      string
 		wantIDs    []string
 		wantTitle  string
+		wantLink   string // opens the page in the language the shared text is in
 	}{
-		{77, "th", "fees", []string{"pre.fees"}, "lo:T:pre.fees"}, // stored choice wins
-		{78, "th", "fees", []string{"pre.fees"}, "th:T:pre.fees"}, // else the app language
-		{78, "th", "weather", nil, ""},
+		{77, "th", "fees", []string{"pre.fees"}, "lo:T:pre.fees", link + "LO"}, // stored choice wins
+		{78, "th", "fees", []string{"pre.fees"}, "th:T:pre.fees", link + "TH"}, // else the app language
+		{78, "th", "weather", nil, "", ""},
 	}
 	for _, tt := range tests {
 		got, err := e.Inline(context.Background(), tt.user, tt.clientLang, tt.query)
@@ -111,8 +114,8 @@ func TestInline(t *testing.T) {
 		if !reflect.DeepEqual(ids, tt.wantIDs) {
 			t.Errorf("Inline(%d, %q) = %v, want %v", tt.user, tt.query, ids, tt.wantIDs)
 		}
-		if len(got) > 0 && got[0].Title != tt.wantTitle {
-			t.Errorf("title %q, want %q", got[0].Title, tt.wantTitle)
+		if len(got) > 0 && (got[0].Title != tt.wantTitle || got[0].Link != tt.wantLink) {
+			t.Errorf("title %q link %q, want %q %q", got[0].Title, got[0].Link, tt.wantTitle, tt.wantLink)
 		}
 	}
 }

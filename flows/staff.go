@@ -15,6 +15,7 @@ var staffCommands = map[string]func(e *Engine, ctx context.Context, r *Request) 
 	"broadcast": (*Engine).broadcastCommand,
 	"stats":     (*Engine).stats,
 	"staff":     (*Engine).staffList,
+	"link":      (*Engine).linkCommand,
 }
 
 func isStaffCommand(r *Request) bool {
@@ -111,6 +112,13 @@ func (e *Engine) stats(ctx context.Context, r *Request) error {
 			return fmt.Errorf("stats: %w", err)
 		}
 		parts = append(parts, e.activityStats(lang, rep), e.contentStats(lang, rep))
+	}
+	if e.feedback != nil {
+		votes, err := e.feedback.Votes(ctx)
+		if err != nil {
+			return fmt.Errorf("stats: %w", err)
+		}
+		parts = append(parts, e.feedbackStats(lang, votes))
 	}
 	if e.subs != nil {
 		c, err := e.subs.Count(ctx, Audience{})

@@ -24,6 +24,7 @@ type world struct {
 	drafts *memDrafts
 	bcasts *memBroadcasts
 	ins    *memInsights
+	fb     *memFeedback
 	e      *flows.Engine
 }
 
@@ -32,9 +33,9 @@ var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, flows.Bangkok)
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{store: flows.NewMemStore(), subs: newMemSubs(), roster: newRoster(staffUser), cases: newMemCases(),
-		drafts: newMemDrafts(), bcasts: newMemBroadcasts(), ins: newMemInsights()}
+		drafts: newMemDrafts(), bcasts: newMemBroadcasts(), ins: newMemInsights(), fb: newMemFeedback()}
 	w.e = flows.NewEngine(flows.Config{
-		Store: w.store, Catalog: newFakeCatalog(), Text: fakeText{}, Insights: w.ins,
+		Store: w.store, Catalog: newFakeCatalog(), Text: fakeText{}, Insights: w.ins, Feedback: w.fb,
 		Subscribers: w.subs, Broadcasts: w.bcasts, Drafts: w.drafts, Roster: w.roster,
 		Cases: w.cases, StaffChat: staffChat, Now: func() time.Time { return testNow },
 	})
@@ -92,6 +93,7 @@ func TestNonStaffCannotRunStaffActions(t *testing.T) {
 		{"start a broadcast", cmdFrom(person, "broadcast", ""), "en:UnknownCommand"},
 		{"see stats", cmdFrom(person, "stats", ""), "en:UnknownCommand"},
 		{"see staff", cmdFrom(person, "staff", ""), "en:UnknownCommand"},
+		{"make a link", cmdFrom(person, "link", "pre.fees km"), "en:UnknownCommand"},
 		{"add themselves", cmdFrom(person, "staff", "add 42"), "en:UnknownCommand"},
 		{"press everyone", pressFrom(person, flows.ActStaff, "all"), "en:StaleButton"},
 		{"confirm", pressFrom(person, flows.ActStaff, "send"), "en:StaleButton"},

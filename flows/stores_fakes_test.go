@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -300,4 +301,49 @@ func (m *memInsights) Report(_ context.Context, today flows.Day) (flows.InsightR
 		rep.TopPages = append(rep.TopPages, flows.Count{Key: page, N: n})
 	}
 	return rep, nil
+}
+
+// memFeedback counts votes per page, as the Redis one does.
+type memFeedback struct {
+	mu    sync.Mutex
+	votes map[string]*flows.PageVotes
+}
+
+func newMemFeedback() *memFeedback { return &memFeedback{votes: map[string]*flows.PageVotes{}} }
+
+func (f *memFeedback) Vote(_ context.Context, page string, helpful bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := f.votes[page]
+	if v == nil {
+		v = &flows.PageVotes{Page: page}
+		f.votes[page] = v
+	}
+	if helpful {
+		v.Helpful++
+	} else {
+		v.Unhelpful++
+	}
+	return nil
+}
+
+func (f *memFeedback) Votes(context.Context) ([]flows.PageVotes, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []flows.PageVotes
+	for _, v := range f.votes {
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// counts is "page +up -down" of every page with votes, sorted.
+func (f *memFeedback) counts() []string {
+	votes, _ := f.Votes(context.Background())
+	var out []string
+	for _, v := range votes {
+		out = append(out, fmt.Sprintf("%s +%d -%d", v.Page, v.Helpful, v.Unhelpful))
+	}
+	slices.Sort(out)
+	return out
 }

@@ -30,6 +30,7 @@ func TestCluster(t *testing.T) {
 	t.Run("Roster", func(t *testing.T) { testRoster(t, onCluster) })
 	t.Run("Cases", func(t *testing.T) { testCases(t, onCluster) })
 	t.Run("Insights", func(t *testing.T) { testInsights(t, onCluster) })
+	t.Run("Feedback", func(t *testing.T) { testFeedback(t, onCluster) })
 	t.Run("UpdateJournal", func(t *testing.T) {
 		client, prefix := redistest.ClientAt(t, spec)
 		journalSteps(t, redisstore.NewUpdates(client, prefix))

@@ -15,6 +15,8 @@ import "strconv"
 //	P{stats}:d:<day>:r:<role>    HLL     the same, by role: w or o (no key when the role is unknown)
 //	P{stats}:d:<day>:c:<country> HLL     the same, by country: one of flows.Countries, "-" when not said
 //	P{stats}:pages               zset    page id -> times shown, since counting began (not per person)
+//	P{stats}:votes:up            hash    page id -> "helpful" votes (👍), since counting began (no voter kept)
+//	P{stats}:votes:down          hash    page id -> "not helpful" votes (👎), likewise
 //	Psubs                        hash    chat id -> flows.Profile.Encode() of each subscriber
 //	Pstaff                       set     user ids added as staff in chat (BOT_ADMIN_IDS are not stored)
 //	Pstaff:log                   list    "<RFC3339 UTC> add|remove <user> by <user>", newest first, 1000 kept

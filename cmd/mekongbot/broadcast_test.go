@@ -112,12 +112,12 @@ func TestServePublishesTheCommandMenuInEveryLanguage(t *testing.T) {
 			t.Errorf("setMyCommands refused: %d %v", c.Status, c.Params)
 		}
 		if strings.Contains(c.Params.Get("scope"), `"chat"`) {
-			mustContain(t, "staff menu", c.Params.Get("commands"), `"broadcast"`, `"stats"`)
+			mustContain(t, "staff menu", c.Params.Get("commands"), `"broadcast"`, `"stats"`, `"link"`)
 			mustContain(t, "staff scope", c.Params.Get("scope"), strconv.Itoa(testStaffUser))
 			continue
 		}
 		langs[c.Params.Get("language_code")] = true
-		if strings.Contains(c.Params.Get("commands"), "broadcast") {
+		if cmds := c.Params.Get("commands"); strings.Contains(cmds, "broadcast") || strings.Contains(cmds, `"link"`) {
 			t.Errorf("the public menu shows a staff command: %s", c.Params.Get("commands"))
 		}
 	}

@@ -12,11 +12,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/")
 
 // script is what the person types: pick their language (by its position in
-// the language list), say they are a worker, open a section and a page, read
-// its sources, go back twice, type a question, send a sticker-like /command,
-// and change language.
+// the language list), say they are a worker, open a section and a page, find
+// it helpful (👍), read its sources, go back twice, type a question, send a
+// sticker-like /command, and change language.
 func script(langPos string) string {
-	return strings.Join([]string{langPos, "1", "1", "1", "4", "1", "5", "passport", "/nonsense", "/language"}, "\n") + "\n"
+	return strings.Join([]string{langPos, "1", "1", "1", "4", "5", "1", "7", "passport", "/nonsense", "/language"}, "\n") + "\n"
 }
 
 // TestChatGolden holds the same conversation in several languages in the

@@ -16,6 +16,7 @@ var (
 	}
 	staffCommands = []struct{ name, msg string }{
 		{"broadcast", "CmdBroadcast"}, {"stats", "CmdStats"}, {"staff", "CmdStaff"},
+		{"link", "CmdLink"},
 	}
 )
 

@@ -63,6 +63,7 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 		MoU:         catalog,
 		Tools:       catalog,
 		Insights:    a.insights,
+		Feedback:    redisstore.NewFeedback(client, c.Prefix),
 		Subscribers: a.subs,
 		Broadcasts:  broadcast.NewStore(client, c.Prefix, time.Now),
 		Drafts:      redisstore.NewDrafts(client, c.Prefix),
