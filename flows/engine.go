@@ -57,21 +57,22 @@ func Chain(h Handler, mw ...Middleware) Handler {
 // Engine runs the conversation: it loads the session, handles the event and
 // saves the session back when handling succeeded.
 type Engine struct {
-	store    Store
-	catalog  Catalog
-	text     Localizer
-	searcher Searcher
-	insights Insights
-	mou      Procedures
-	subs     Subscribers
-	bcasts   Broadcasts
-	drafts   Drafts
-	roster   Roster
-	cases    Cases
-	staff    staffChat
-	now      func() time.Time
-	log      *slog.Logger
-	handler  Handler
+	store     Store
+	catalog   Catalog
+	text      Localizer
+	searcher  Searcher
+	insights  Insights
+	mou       Procedures
+	subs      Subscribers
+	bcasts    Broadcasts
+	drafts    Drafts
+	roster    Roster
+	cases     Cases
+	reminders Reminders
+	staff     staffChat
+	now       func() time.Time
+	log       *slog.Logger
+	handler   Handler
 }
 
 // staffChat is the chat where staff answer handover cases.
@@ -101,6 +102,8 @@ type Config struct {
 	// Cases and StaffChat serve "talk to a person"; either unset: not offered.
 	Cases     Cases
 	StaffChat int64
+	// Reminders keeps people's reminders about their papers; nil: not offered.
+	Reminders Reminders
 	// StaffLang is the language of what the bot writes in the staff chat
 	// (default English).
 	StaffLang string
@@ -121,7 +124,7 @@ func NewEngine(c Config) *Engine {
 	}
 	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights,
 		mou: c.MoU, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
-		cases: c.Cases, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
+		cases: c.Cases, reminders: c.Reminders, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
 }

@@ -39,6 +39,8 @@ func (e *Engine) press(ctx context.Context, r *Request) error {
 		return e.talk(ctx, r, p.Arg)
 	case ActStaff:
 		return e.staffPress(ctx, r, p.Arg)
+	case ActReminder:
+		return e.reminder(ctx, r, p.Arg)
 	}
 	return e.stale(ctx, r)
 }

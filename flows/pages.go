@@ -60,6 +60,9 @@ func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	if (id == RootPage || id == helpSection) && e.talkOffered() {
 		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnTalk", Press{Action: ActTalk, Arg: "start"})})
 	}
+	if id == RootPage && e.reminders != nil {
+		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnReminders", Press{Action: ActReminder, Arg: "list"})})
+	}
 	if id == RootPage {
 		rep.Buttons = append(rep.Buttons, []Button{
 			e.button(r.Lang, "BtnLanguage", Press{Action: ActLangMenu}),
@@ -129,9 +132,13 @@ func (e *Engine) sourcesReply(r *Request, id string) Reply {
 }
 
 func (e *Engine) help(_ context.Context, r *Request) error {
+	text := e.text.Text(r.Lang, "HelpText", nil)
+	if e.reminders != nil {
+		text += "\n" + e.text.Text(r.Lang, "HelpReminders", nil)
+	}
 	r.Reply(Reply{
 		Title: e.text.Text(r.Lang, "HelpTitle", nil),
-		Text:  e.text.Text(r.Lang, "HelpText", nil),
+		Text:  text,
 		Buttons: [][]Button{
 			{e.button(r.Lang, "BtnMenu", Press{Action: ActMenu})},
 			{e.button(r.Lang, "BtnHelp", Press{Action: ActOpen, Arg: helpSection})},
