@@ -11,7 +11,8 @@ import (
 var (
 	publicCommands = []struct{ name, msg string }{
 		{"menu", "CmdMenu"}, {"search", "CmdSearch"}, {"language", "CmdLanguage"},
-		{"settings", "CmdSettings"}, {"help", "CmdHelp"}, {"privacy", "CmdPrivacy"}, {"forget", "CmdForget"},
+		{"settings", "CmdSettings"}, {"reminders", "CmdReminders"}, {"help", "CmdHelp"}, {"privacy", "CmdPrivacy"},
+		{"forget", "CmdForget"},
 	}
 	staffCommands = []struct{ name, msg string }{
 		{"broadcast", "CmdBroadcast"}, {"stats", "CmdStats"}, {"staff", "CmdStaff"},
