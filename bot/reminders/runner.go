@@ -53,7 +53,7 @@ type Budget interface {
 const (
 	DefaultWorkers     = 8
 	DefaultLease       = 2 * time.Minute
-	DefaultPoll        = time.Second
+	DefaultPoll        = 5 * time.Second
 	DefaultSendTimeout = 30 * time.Second
 	DefaultRetryAfter  = 5 * time.Minute
 )
@@ -82,7 +82,9 @@ type Config struct {
 	// It must cover a wait for the budget and a send with its retries.
 	// Default 2 min.
 	Lease time.Duration
-	// Poll is how often the schedule is looked at. Default 1 s.
+	// Poll is how often the schedule is looked at: one round trip per
+	// process when nothing is due. Messages go out at 09:00, so a few
+	// seconds late is nothing. Default 5 s.
 	Poll time.Duration
 	// SendTimeout bounds one send, its retries included. Default 30 s.
 	SendTimeout time.Duration

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"mekongbot/bot/redisstore"
 	"mekongbot/bot/telegramtest"
 	"mekongbot/flows"
 )
@@ -29,7 +35,7 @@ func bangkok(y, m, d, hour int) time.Time {
 // picker; the bot is stopped and a new one started on the same Redis; the
 // person switches to Lao; the clock passes the reminder's time; the
 // reminder arrives once, in Lao (its handbook page in Lao), and the next one
-// is scheduled; then the person deletes it.
+// is scheduled; then the person deletes it and its schedule goes too.
 func TestServeReminderEndToEnd(t *testing.T) {
 	api := telegramtest.New(t, testToken)
 	env := serveEnv(t, api)
@@ -52,14 +58,18 @@ func TestServeReminderEndToEnd(t *testing.T) {
 
 	startServeAt(t, env, clock.now)
 	p.press(p.command("/language"), "l:lo")
-	clock.set(bangkok(2027, 1, 14, 8))  // an hour before: nothing yet
-	time.Sleep(1500 * time.Millisecond) // more than a poll of the reminder runner
-	if got := reminderMessages(api, p.id); len(got) != 0 {
-		t.Fatalf("a reminder came before its time: %q", got[0].Plain)
+	schedule := openSchedule(t, env)
+	if at, ok := schedule.next(p.id, "v"); !ok || !at.Equal(bangkok(2027, 1, 14, 9)) {
+		t.Fatalf("after the restart the first message is scheduled at %v (%v), want 2027-01-14 09:00", at, ok)
 	}
 	clock.set(bangkok(2027, 1, 14, 9))
-	api.WaitFor(t, func() bool { return len(reminderMessages(api, p.id)) > 0 }, 10*time.Second)
-	time.Sleep(1500 * time.Millisecond) // a duplicate would come within a poll
+	api.WaitFor(t, func() bool { return len(reminderMessages(api, p.id)) > 0 }, 15*time.Second)
+	// Once the claim is ended and the next message scheduled, nothing can
+	// send this one again.
+	api.WaitFor(t, func() bool {
+		at, ok := schedule.next(p.id, "v")
+		return ok && at.Equal(bangkok(2027, 2, 13, 9)) && schedule.inFlight() == 0
+	}, 10*time.Second)
 	got := reminderMessages(api, p.id)
 	if len(got) != 1 {
 		t.Fatalf("the reminder came %d times, want once", len(got))
@@ -76,11 +86,43 @@ func TestServeReminderEndToEnd(t *testing.T) {
 	if hasButton(emptied, "R:del-v") || strings.Contains(emptied.Plain, "2027-02-13") {
 		t.Errorf("the reminder is still listed after deleting it: %s", emptied.Plain)
 	}
-	clock.set(bangkok(2027, 2, 13, 9))
-	time.Sleep(1500 * time.Millisecond)
-	if n := len(reminderMessages(api, p.id)); n != 1 {
-		t.Errorf("a deleted reminder was sent: %d reminders", n)
+	if _, ok := schedule.next(p.id, "v"); ok {
+		t.Error("a deleted reminder is still scheduled")
 	}
+}
+
+// schedule reads the reminder schedule the bot keeps in Redis.
+type schedule struct {
+	t    *testing.T
+	rdb  redis.UniversalClient
+	keys redisstore.Keys
+}
+
+func openSchedule(t *testing.T, env map[string]string) schedule {
+	t.Helper()
+	rdb, err := redisstore.Open(t.Context(), env["REDIS_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return schedule{t, rdb, redisstore.Keys{Prefix: env["REDIS_KEY_PREFIX"]}}
+}
+
+// next is when the chat's reminder of kind is next due.
+func (s schedule) next(chat int64, kind string) (time.Time, bool) {
+	score, err := s.rdb.ZScore(context.Background(), s.keys.Reminder("due"), strconv.FormatInt(chat, 10)+":"+kind).Result()
+	if errors.Is(err, redis.Nil) {
+		return time.Time{}, false
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return time.Unix(int64(score), 0), true
+}
+
+// inFlight counts the messages claimed and not yet ended.
+func (s schedule) inFlight() int64 {
+	return s.rdb.ZCard(context.Background(), s.keys.Reminder("flight")).Val()
 }
 
 // reminderMessages are the messages to chat that are a reminder: they link
