@@ -35,7 +35,9 @@ func bangkok(y, m, d, hour int) time.Time {
 // picker; the bot is stopped and a new one started on the same Redis; the
 // person switches to Lao; the clock passes the reminder's time; the
 // reminder arrives once, in Lao (its handbook page in Lao), and the next one
-// is scheduled; then the person deletes it and its schedule goes too.
+// is scheduled; then the person deletes it and its schedule goes too. A
+// 90-day report set by typing the date is dropped when the person blocks the
+// bot.
 func TestServeReminderEndToEnd(t *testing.T) {
 	api := telegramtest.New(t, testToken)
 	env := serveEnv(t, api)
@@ -89,6 +91,23 @@ func TestServeReminderEndToEnd(t *testing.T) {
 	if _, ok := schedule.next(p.id, "v"); ok {
 		t.Error("a deleted reminder is still scheduled")
 	}
+
+	// A typed date sets the 90-day report; blocking the bot drops it.
+	p.press(p.press(emptied, "R:new"), "R:k-r")
+	api.SendText(p.id, p.id, "lo", "01/05/2027")
+	mustContain(t, "typed date", p.await().Plain, "2027-05-01")
+	if _, ok := schedule.next(p.id, "r"); !ok {
+		t.Fatal("the 90-day report is not scheduled")
+	}
+	bot := map[string]any{"id": 1, "is_bot": true, "first_name": "bot"}
+	api.Push(map[string]any{"my_chat_member": map[string]any{
+		"chat":            map[string]any{"id": p.id, "type": "private", "first_name": "A"},
+		"from":            map[string]any{"id": p.id, "is_bot": false, "first_name": "A"},
+		"date":            time.Now().Unix(),
+		"old_chat_member": map[string]any{"status": "member", "user": bot},
+		"new_chat_member": map[string]any{"status": "kicked", "until_date": 0, "user": bot},
+	}})
+	api.WaitFor(t, func() bool { _, ok := schedule.next(p.id, "r"); return !ok }, 10*time.Second)
 }
 
 // schedule reads the reminder schedule the bot keeps in Redis.
