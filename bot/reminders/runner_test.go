@@ -58,7 +58,9 @@ type world struct {
 	clock  *atomic.Int64
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldTB(t) }
+
+func newWorldTB(t testing.TB) *world {
 	client, prefix := redistest.Client(t)
 	w := &world{client: client, keys: redisstore.Keys{Prefix: prefix}, sender: &fakeSender{sent: map[int64][]string{}, fail: map[int64]bool{}, gone: map[int64]bool{}},
 		clock: &atomic.Int64{}}
@@ -74,7 +76,9 @@ func (w *world) setClock(t *testing.T, date string, hour int) {
 	w.clock.Store(day(t, date).At(hour).Unix())
 }
 
-func (w *world) runner(t *testing.T) *Runner {
+func (w *world) runner(t *testing.T) *Runner { return w.runnerTB(t) }
+
+func (w *world) runnerTB(t testing.TB) *Runner {
 	t.Helper()
 	r, err := NewRunner(Config{
 		Store: w.store, Sender: w.sender, Gone: func(err error) bool { return errors.Is(err, errGone) },
@@ -111,7 +115,9 @@ func (w *world) list(t *testing.T, chat int64) string {
 	return out
 }
 
-func day(t *testing.T, s string) flows.Day {
+func day(t *testing.T, s string) flows.Day { return dayTB(t, s) }
+
+func dayTB(t testing.TB, s string) flows.Day {
 	t.Helper()
 	d, err := flows.ParseDay(s)
 	if err != nil {
