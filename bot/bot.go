@@ -55,6 +55,14 @@ type Config struct {
 	// DeleteWebhook makes polling delete a webhook left set; otherwise
 	// polling fails with 409 Conflict while one is set.
 	DeleteWebhook bool
+	// Lease, when set, lets several processes share one journal in polling
+	// mode: only the holder polls, the others stand by and take over when
+	// it is gone (redisstore.PollLease). nil: this process polls alone.
+	// Webhook mode ignores it: every process takes webhooks.
+	Lease Lease
+	// LeaseTTL is how long the lease outlives its holder's last renewal
+	// (default 5s); it is renewed, and tried by standbys, every LeaseTTL/5.
+	LeaseTTL time.Duration
 }
 
 // Bot receives updates, runs them through the flows engine and sends replies.
@@ -82,6 +90,9 @@ func New(cfg Config) *Bot {
 	}
 	if cfg.Journal == nil {
 		cfg.Journal = NewMemJournal()
+	}
+	if cfg.LeaseTTL == 0 {
+		cfg.LeaseTTL = defaultLeaseTTL
 	}
 	send := NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log)
 	send.metrics = cfg.Metrics

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -21,20 +22,24 @@ var errBadUpdate = errors.New("not a Telegram update")
 // nothing is lost and nothing handled twice:
 //
 //  1. accept: the batch is written to the Journal in one round trip
-//     (atomically with the polling offset). From then on the update is
-//     "accepted": a crash no longer loses it, since the next start replays
-//     the journal. Updates the journal knows as handled are skipped.
+//     (atomically with the polling offset, the handled marks of earlier
+//     updates and, when polling under a lease, the check of its fencing
+//     token). From then on the update is "accepted": a crash no longer
+//     loses it, since the next start (or the process taking the polling
+//     lease over) replays the journal. Updates the journal knows as handled
+//     are skipped.
 //  2. It is claimed in memory (a redelivery while it is in flight is
 //     skipped), passed through the flood gate and queued on its chat's
 //     worker.
 //  3. The worker handles it; a session store failure (Redis away) makes the
 //     worker wait for Redis and handle it again, instead of apologising.
-//  4. Once its replies are sent it is recorded as handled (group commit,
-//     see committer) and only then released from the claim.
+//  4. Once its replies are sent it is recorded as handled (with the next
+//     batch's Accept, or alone within foldWait, see committer) and only then
+//     released from the claim.
 //
 // A crash between sending the replies and step 4 makes the update run again
-// after restart: at least once, and in practice exactly once, since the gap
-// is one Redis round trip.
+// after restart: at least once; the session's LastUpdate keeps a replayed
+// update from answering twice (see committer for the exact gap).
 type intake struct {
 	bot      *Bot
 	work     context.Context // jobs run with it; it outlives a stop by DrainTimeout
@@ -45,13 +50,21 @@ type intake struct {
 	commit   *committer
 
 	stopFlood, stopCommit context.CancelFunc
+	stopOnce              sync.Once
+
+	// token is the polling lease's fencing token that journal writes carry
+	// (0: no lease, as in webhook mode); lose ends the polling term when a
+	// write is refused for it.
+	token atomic.Int64
+	lose  atomic.Pointer[context.CancelFunc]
 
 	mu       sync.Mutex
 	inFlight map[int]bool
 }
 
 // startIntake starts the workers, the flood gate and the committer, and
-// replays the journal (updates accepted before a crash or stop).
+// replays the journal (updates accepted before a crash or stop), unless
+// polling is leased: then the process that takes the lease replays it.
 func (b *Bot) startIntake(ctx, work context.Context) (*intake, error) {
 	in := &intake{bot: b, work: work, journal: b.cfg.Journal, inFlight: map[int]bool{},
 		health: newHealth(b.cfg.Journal.Ping, b.log, b.cfg.Metrics),
@@ -64,9 +77,12 @@ func (b *Bot) startIntake(ctx, work context.Context) (*intake, error) {
 	}
 	commitCtx, stopCommit := context.WithCancel(context.WithoutCancel(ctx))
 	in.stopCommit = stopCommit
-	in.commit = newCommitter(in.journal, in.health, in.release)
+	in.commit = newCommitter(in.writeDone, in.health, in.release, in.release)
 	go in.commit.run(commitCtx)
 	b.cfg.Metrics.setQueueDepth(in.depth)
+	if b.leased() {
+		return in, nil
+	}
 	if err := in.replay(ctx); err != nil {
 		in.stop()
 		return nil, err
@@ -76,15 +92,42 @@ func (b *Bot) startIntake(ctx, work context.Context) (*intake, error) {
 
 // stop lets the queued work finish (within the drain deadline of work),
 // then records what was handled. Held and unfinished updates stay in the
-// journal for the next start.
+// journal for the next start. Calls after the first do nothing.
 func (in *intake) stop() {
-	in.stopFlood()
-	if in.flood != nil {
-		in.flood.wait()
+	in.stopOnce.Do(func() {
+		in.stopFlood()
+		if in.flood != nil {
+			in.flood.wait()
+		}
+		in.dispatch.Close()
+		in.stopCommit()
+		<-in.commit.done
+	})
+}
+
+// beginTerm makes journal writes carry token; a write refused for it calls
+// lose.
+func (in *intake) beginTerm(token int64, lose context.CancelFunc) {
+	in.lose.Store(&lose)
+	in.token.Store(token)
+}
+
+// write is one journal write under the current fencing token. A refused
+// write ends the polling term at once: another process polls now.
+func (in *intake) write(ctx context.Context, offset int, ids []int, raws [][]byte, done []int) ([]bool, error) {
+	handled, err := in.journal.Accept(ctx, in.token.Load(), offset, ids, raws, done)
+	if isFenced(err) {
+		if lose := in.lose.Load(); lose != nil {
+			(*lose)()
+		}
 	}
-	in.dispatch.Close()
-	in.stopCommit()
-	<-in.commit.done
+	return handled, err
+}
+
+// writeDone records handled updates alone, for the committer.
+func (in *intake) writeDone(ctx context.Context, done []int) error {
+	_, err := in.write(ctx, 0, nil, nil, done)
+	return err
 }
 
 func (in *intake) depth() int {
@@ -137,18 +180,26 @@ func (in *intake) queueAll(ctx context.Context, pending map[int][]byte) error {
 }
 
 // accept journals raw updates with the polling offset (0: webhook, no
-// offset) and queues those not handled before. It returns nil once all are
-// accepted; an error means none is (Redis away, or a stop). Anything that
-// is no update is skipped: it could never be handled.
+// offset) and the handled marks waiting in the committer, and queues the
+// updates not handled before. It returns nil once all are accepted; an
+// error means none is (Redis away, a stop, or the polling lease lost).
+// Anything that is no update is skipped: it could never be handled.
 func (in *intake) accept(ctx context.Context, raws []json.RawMessage, offset int) error {
 	ups, ids, bytes := in.decode(raws)
-	handled, err := in.journal.Accept(ctx, ids, bytes, offset)
-	if err != nil {
+	done := in.commit.take()
+	handled, err := in.write(ctx, offset, ids, bytes, done)
+	switch {
+	case isFenced(err):
+		in.release(done) // not marked: the process that polls now replays them
+		return fmt.Errorf("journal updates: %w", err)
+	case err != nil:
+		in.commit.giveBack(done)
 		if ctx.Err() == nil {
 			in.health.failed(err)
 		}
 		return fmt.Errorf("journal updates: %w", err)
 	}
+	in.release(done)
 	for i, u := range ups {
 		if handled[i] || !in.claim(u.UpdateID) {
 			in.bot.cfg.Metrics.duplicate()
@@ -267,7 +318,8 @@ func (in *intake) unclaim(id int) {
 	delete(in.inFlight, id)
 }
 
-// release ends the claims of updates recorded as handled.
+// release ends the claims of updates recorded as handled, or whose mark
+// was refused (fenced).
 func (in *intake) release(ids []int) {
 	in.mu.Lock()
 	defer in.mu.Unlock()

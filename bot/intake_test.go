@@ -182,10 +182,10 @@ func TestReplayAndDedupe(t *testing.T) {
 	journal := NewMemJournal()
 	raw := `{"update_id":900,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},` +
 		`"from":{"id":5,"is_bot":false,"first_name":"A"},"text":"hi"}}`
-	if _, err := journal.Accept(context.Background(), []int{900}, [][]byte{[]byte(raw)}, 0); err != nil {
+	if _, err := journal.Accept(context.Background(), 0, 0, []int{900}, [][]byte{[]byte(raw)}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := journal.Done(context.Background(), []int{1}); err != nil { // the fake's first update
+	if _, err := journal.Accept(context.Background(), 0, 0, nil, nil, []int{1}); err != nil { // the fake's first update
 		t.Fatal(err)
 	}
 	r := startRig(t, func(c *Config) { c.Journal = journal })

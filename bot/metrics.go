@@ -30,9 +30,12 @@ type Metrics struct {
 	queueDepth  atomic.Pointer[func() int]
 	missing     *prometheus.CounterVec // by language
 	redisErrors prometheus.Counter
+	redisTrips  prometheus.Counter
 	redisUp     prometheus.Gauge
 	flood       *prometheus.CounterVec // by what happened: delayed, dropped, note
 	webhook     *prometheus.CounterVec // by HTTP status answered
+	leader      prometheus.Gauge
+	lease       *prometheus.CounterVec // by change: acquired, lost, released
 
 	broadcastSent, broadcastFailed prometheus.Counter
 	broadcastPending               prometheus.Gauge
@@ -52,9 +55,12 @@ func NewMetrics() *Metrics {
 	m.retryAfter = f.counter("mekongbot_telegram_retry_after_seconds_total", "Sum of the retry_after seconds Telegram asked for.")
 	m.missing = f.counterVec("mekongbot_translations_missing_total", "Interface strings shown in English because the language lacks them.", "lang")
 	m.redisErrors = f.counter("mekongbot_redis_errors_total", "Redis commands or pipelines that failed (not counting missing keys).")
+	m.redisTrips = f.counter("mekongbot_redis_round_trips_total", "Redis commands and pipelines sent (each one wait for Redis), not counting connection handshakes.")
 	m.redisUp = f.gauge("mekongbot_redis_up", "1 while Redis answers, 0 during an outage.")
 	m.flood = f.counterVec("mekongbot_flood_total", "Per-chat flood limit: updates delayed, updates dropped over the cap, notes sent.", "what")
 	m.webhook = f.counterVec("mekongbot_webhook_requests_total", "Webhook requests, by HTTP status answered.", "code")
+	m.leader = f.gauge("mekongbot_poll_leader", "1 while this process polls Telegram (holds the polling lease), 0 while it stands by or takes webhooks.")
+	m.lease = f.counterVec("mekongbot_poll_lease_changes_total", "Polling lease changes in this process: acquired, lost (to another process), released (at a stop).", "change")
 	m.broadcastSent = f.counter("mekongbot_broadcast_sent_total", "Broadcast messages delivered.")
 	m.broadcastFailed = f.counter("mekongbot_broadcast_failed_total", "Broadcast messages that could not be delivered.")
 	m.broadcastPending = f.gauge("mekongbot_broadcast_pending", "Broadcast messages still to send.")
@@ -71,6 +77,9 @@ func NewMetrics() *Metrics {
 	}
 	for _, what := range []string{"delayed", "dropped", "note"} {
 		m.flood.WithLabelValues(what)
+	}
+	for _, change := range []string{"acquired", "lost", "released"} {
+		m.lease.WithLabelValues(change)
 	}
 	return m
 }
@@ -131,6 +140,14 @@ func (m *Metrics) MissingTranslation(lang, _ string) {
 func (m *Metrics) RedisError() {
 	if m != nil {
 		m.redisErrors.Inc()
+	}
+}
+
+// RedisRoundTrip counts one command or pipeline sent to Redis;
+// redisstore.CountRoundTrips calls it.
+func (m *Metrics) RedisRoundTrip() {
+	if m != nil {
+		m.redisTrips.Inc()
 	}
 }
 
@@ -203,6 +220,28 @@ func (m *Metrics) redis(up bool) {
 	} else {
 		m.redisUp.Set(0)
 	}
+}
+
+// setLeader records whether this process polls.
+func (m *Metrics) setLeader(polls bool) {
+	if m == nil {
+		return
+	}
+	if polls {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
+}
+
+// leaseChanged counts a change of the polling lease in this process and
+// sets the leader gauge: 1 after "acquired", 0 after "lost" or "released".
+func (m *Metrics) leaseChanged(change string) {
+	if m == nil {
+		return
+	}
+	m.lease.WithLabelValues(change).Inc()
+	m.setLeader(change == "acquired")
 }
 
 func (m *Metrics) floodEvent(what string) {

@@ -30,6 +30,8 @@ func TestMetricsNilIsSafe(t *testing.T) {
 	m.webhookAnswer(200)
 	m.setQueueDepth(func() int { return 1 })
 	m.redis(false)
+	m.setLeader(true)
+	m.leaseChanged("acquired")
 }
 
 func TestMetricsExposition(t *testing.T) {
@@ -41,6 +43,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.MissingTranslation("km", "X")
 	m.BroadcastSent()
 	m.setQueueDepth(func() int { return 4 })
+	m.leaseChanged("acquired")
 	body := scrape(t, m)
 	for _, want := range []string{
 		`mekongbot_updates_total{kind="message"} 1`,
@@ -51,6 +54,9 @@ func TestMetricsExposition(t *testing.T) {
 		`mekongbot_broadcast_sent_total 1`,
 		`mekongbot_dispatcher_queue_depth 4`,
 		`mekongbot_redis_up 1`,
+		`mekongbot_poll_leader 1`,
+		`mekongbot_poll_lease_changes_total{change="acquired"} 1`,
+		`mekongbot_poll_lease_changes_total{change="lost"} 0`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

@@ -6,21 +6,16 @@ import (
 	"time"
 )
 
-// poll receives updates by long polling, from where the journal says the
-// last run stopped.
-func (b *Bot) poll(ctx context.Context, in *intake) error {
-	if b.cfg.DeleteWebhook {
-		if err := b.deleteWebhook(); err != nil {
-			return err
-		}
-	}
+// pollTerm receives updates by long polling until ctx ends (a stop, or the
+// polling lease lost), from where the journal says polling stopped last.
+func (b *Bot) pollTerm(ctx context.Context, in *intake) error {
 	offset, err := in.resumeOffset(ctx)
 	if err != nil {
 		return nil // stopped while Redis was away
 	}
 	b.log.Info("polling for updates", "offset", offset)
 	p := &Poller{api: b.pollAPI(ctx), timeout: int(b.cfg.PollTimeout / time.Second), log: b.log,
-		offset: offset, ready: in.health.ok, accept: in.accept}
+		offset: offset, ready: in.health.ok, accept: in.accept, leased: b.leased()}
 	return p.Run(ctx)
 }
 

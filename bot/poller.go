@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -28,8 +29,13 @@ type Poller struct {
 	// nil: always.
 	ready func(ctx context.Context) bool
 	// accept journals and queues a batch, storing next as the offset that
-	// confirms it. On error the same batch is fetched again later.
+	// confirms it. On error the same batch is fetched again later; a fenced
+	// error (the polling lease passed to another process) stops polling.
 	accept func(ctx context.Context, batch []json.RawMessage, next int) error
+	// leased: polling holds the lease, so another poller's 409 is a
+	// leader that has not yet noticed it lost the lease (its next journal
+	// write is refused), not a second deployment: retry soon.
+	leased bool
 }
 
 // Run polls until ctx ends. It returns nil on a clean stop and
@@ -54,8 +60,14 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		failures = 0
 		next := nextOffset(batch, offset)
-		if len(batch) == 0 || p.accept(ctx, batch, next) != nil {
-			continue // on failure: not confirmed, so fetched again
+		if len(batch) == 0 {
+			continue
+		}
+		if err := p.accept(ctx, batch, next); err != nil {
+			if isFenced(err) {
+				return nil // another process polls now
+			}
+			continue // not confirmed, so fetched again
 		}
 		offset = next
 	}
@@ -100,6 +112,9 @@ func (p *Poller) isFatal(err error) bool {
 func (p *Poller) pause(err error, failures int) time.Duration {
 	apiErr := asAPIError("getUpdates", err)
 	switch {
+	case apiErr != nil && apiErr.Code == 409 && p.leased && !strings.Contains(apiErr.Description, "webhook"):
+		p.log.Warn("another process polled (409 Conflict); retrying: the polling lease decides", "err", apiErr)
+		return time.Second
 	case apiErr != nil && apiErr.Code == 409:
 		p.log.Error("another bot instance is polling or a webhook is set (409 Conflict); backing off "+
 			"(DELETE_WEBHOOK=true removes a webhook)", "err", apiErr)

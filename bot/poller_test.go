@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"mekongbot/bot/redisstore"
 	"mekongbot/bot/telegramtest"
 )
 
@@ -123,5 +125,26 @@ func TestPollerResumesFromTheStoredOffset(t *testing.T) {
 	_ = stop()
 	if !slices.Equal(seen, []int{2}) {
 		t.Errorf("saw %v, want [2]", seen)
+	}
+}
+
+// TestPollerStopsWhenFenced: a batch refused because the polling lease
+// passed to another process ends polling at once, unconfirmed.
+func TestPollerStopsWhenFenced(t *testing.T) {
+	api := telegramtest.New(t, token)
+	api.SendText(1, 1, "en", "a")
+	p := newTestPoller(api, token, func(context.Context, []json.RawMessage, int) error {
+		return fmt.Errorf("journal updates: %w", redisstore.ErrFenced)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Run(ctx); err != nil || ctx.Err() != nil {
+		t.Errorf("Run = %v (context: %v), want nil before the context ends", err, ctx.Err())
+	}
+	if n := len(api.CallsTo("getUpdates")); n != 1 {
+		t.Errorf("%d getUpdates calls, want 1", n)
+	}
+	if api.PendingUpdates() != 1 {
+		t.Error("the refused batch was confirmed")
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"mekongbot/flows"
 )
 
-//go:embed tree text search mou
+//go:embed tree text search mou tools
 var files embed.FS
 
 // Catalog is the loaded handbook. It implements flows.Catalog.
@@ -20,6 +20,7 @@ type Catalog struct {
 	texts    map[string]map[string]Text
 	synonyms synonyms
 	mou      *mouData
+	tools    *toolsData
 	missing  atomic.Uint64
 }
 
@@ -51,7 +52,8 @@ func LoadFS(fsys fs.FS) (*Catalog, []Problem) {
 	checkSynonyms(syn, flows.Languages, &ps)
 	mou := loadMoU(fsys, pages, &ps)
 	checkMoUParity(mou, &ps)
-	return &Catalog{pages: pages, texts: texts, synonyms: syn, mou: mou}, ps
+	tools := loadTools(fsys, pages, &ps)
+	return &Catalog{pages: pages, texts: texts, synonyms: syn, mou: mou, tools: tools}, ps
 }
 
 // Files returns the embedded content, for tools.

@@ -29,7 +29,7 @@ func (ps *problems) add(file string, line int, format string, args ...any) {
 // Translation reports whether the problem is in a text other than English,
 // which the bot can replace with the English text.
 func (p Problem) Translation() bool {
-	for _, dir := range []string{"text/", "mou/text/"} {
+	for _, dir := range []string{"text/", "mou/text/", "tools/text/"} {
 		if strings.HasPrefix(p.File, dir) && !strings.HasPrefix(p.File, dir+"en/") {
 			return true
 		}

@@ -32,7 +32,10 @@ const (
 	ActForget   Action = 'F' // delete my data: Arg "ask" or "yes"
 	ActTalk     Action = 'h' // talk to a person: Arg "start", "end-<case>", "reply-<case>"
 	ActStaff    Action = 'Z' // a staff action, Arg says which; the role is checked on every press
-	ActReminder Action = 'R' // reminders: Arg "list", "new", a date-picker step or "del-<kind>" (remindflow.go)
+
+	ActChecklist Action = 'k' // pre-departure checklist: Arg "v", "i", "t-<bit>", "o-<page>", "r", "r-y"
+	ActJobCheck  Action = 'j' // job-offer check: Arg "a<answers>", "u<answers>", "o-<page>"
+	ActReminder  Action = 'R' // reminders: Arg "list", "new", a date-picker step or "del-<kind>" (remindflow.go)
 )
 
 // knownActions maps each action to whether it takes an argument.
@@ -41,7 +44,7 @@ var knownActions = map[Action]bool{
 	ActBack: false, ActMenu: false, ActLangMenu: false,
 	ActCorridor: true, ActStep: true, ActWhole: true, ActCompareMenu: false, ActCompare: true,
 	ActSettings: false, ActUpdates: true, ActForget: true, ActTalk: true, ActStaff: true,
-	ActReminder: true,
+	ActChecklist: true, ActJobCheck: true, ActReminder: true,
 }
 
 // ErrBadButton is returned for button data this bot did not make.

@@ -15,6 +15,8 @@ func TestPressRoundTrip(t *testing.T) {
 		{Action: flows.ActOpen, Arg: "pre.fees"},
 		{Action: flows.ActLang, Arg: "km"},
 		{Action: flows.ActOpen, Arg: longest},
+		{Action: flows.ActChecklist, Arg: "t-12"},
+		{Action: flows.ActJobCheck, Arg: "a0123"},
 	}
 	for _, p := range tests {
 		data := p.Encode()
@@ -40,7 +42,7 @@ func TestEncodePanicsOverTheLimit(t *testing.T) {
 func TestDecodePressRejects(t *testing.T) {
 	for _, data := range []string{
 		"", "x", "p:", "p", "m:x", "b:", "pp:x", "p:UPPER", "p:a b", "p:<b>", "p:\x00", "l:km\n",
-		"p:" + strings.Repeat("a", flows.MaxButtonData-1), "\xff", "p:ក",
+		"p:" + strings.Repeat("a", flows.MaxButtonData-1), "\xff", "p:ក", "k", "j:",
 	} {
 		if p, err := flows.DecodePress(data); err == nil {
 			t.Errorf("DecodePress(%q) = %+v, want an error", data, p)
@@ -49,7 +51,7 @@ func TestDecodePressRejects(t *testing.T) {
 }
 
 func FuzzDecodePress(f *testing.F) {
-	for _, s := range []string{"p:pre.fees", "m", "b", "l:km", "s:root", "\xff", "p:" + strings.Repeat("z", 70)} {
+	for _, s := range []string{"p:pre.fees", "m", "b", "l:km", "s:root", "k:t-3", "j:a012", "\xff", "p:" + strings.Repeat("z", 70)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {

@@ -63,6 +63,7 @@ type Engine struct {
 	searcher  Searcher
 	insights  Insights
 	mou       Procedures
+	tools     Tools
 	subs      Subscribers
 	bcasts    Broadcasts
 	drafts    Drafts
@@ -92,6 +93,8 @@ type Config struct {
 	Insights Insights
 	// MoU serves the officials' procedure lookup; nil: no lookup.
 	MoU Procedures
+	// Tools serves the checklist and the job-offer check; nil: not offered.
+	Tools Tools
 	// Subscribers keeps who wants updates; nil: no subscription offers.
 	Subscribers Subscribers
 	// Broadcasts and Drafts serve staff broadcasts; nil: no /broadcast.
@@ -123,7 +126,7 @@ func NewEngine(c Config) *Engine {
 		c.StaffLang = DefaultLang
 	}
 	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights,
-		mou: c.MoU, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
+		mou: c.MoU, tools: c.Tools, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
 		cases: c.Cases, reminders: c.Reminders, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e

@@ -39,6 +39,10 @@ func (e *Engine) press(ctx context.Context, r *Request) error {
 		return e.talk(ctx, r, p.Arg)
 	case ActStaff:
 		return e.staffPress(ctx, r, p.Arg)
+	case ActChecklist:
+		return e.checklistPress(ctx, r, p.Arg)
+	case ActJobCheck:
+		return e.jobCheckPress(ctx, r, p.Arg)
 	case ActReminder:
 		return e.reminder(ctx, r, p.Arg)
 	}

@@ -54,14 +54,15 @@ func (e *Engine) pageReply(r *Request, id string, edit bool) Reply {
 	for _, see := range page.See {
 		rep.Buttons = append(rep.Buttons, []Button{e.pageButton(r.Lang, see, "↪ ")})
 	}
+	rep.Buttons = append(rep.Buttons, e.toolButtons(r.Lang, id)...)
+	if id == RootPage && e.reminders != nil {
+		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnReminders", Press{Action: ActReminder, Arg: "list"})})
+	}
 	if id == mouSection {
 		rep.Buttons = append(rep.Buttons, e.lookupButtons(r.Lang)...)
 	}
 	if (id == RootPage || id == helpSection) && e.talkOffered() {
 		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnTalk", Press{Action: ActTalk, Arg: "start"})})
-	}
-	if id == RootPage && e.reminders != nil {
-		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnReminders", Press{Action: ActReminder, Arg: "list"})})
 	}
 	if id == RootPage {
 		rep.Buttons = append(rep.Buttons, []Button{

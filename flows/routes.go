@@ -28,6 +28,8 @@ func (e *Engine) routes() Handler {
 		{"language", isCommand("language"), e.languageMenu},
 		{"help", isCommand("help"), e.help},
 		{"search", isCommand("search"), e.searchCommand},
+		{"checklist", isCommand("checklist"), e.checklistCommand},
+		{"job check", isCommand("jobcheck"), e.jobCheckCommand},
 		{"settings", isCommand("settings"), e.settingsCommand},
 		{"subscribe", isCommand("subscribe"), e.subscribeCommand},
 		{"stop", isCommand("stop"), e.stopCommand},

@@ -13,6 +13,12 @@ import (
 // Remove an id once every language has it (TestAwaitingTranslationIsCurrent
 // says when).
 var awaitingTranslation = map[string]bool{
+	// The checklist and the job-offer check (issue 8, part A).
+	"ChecklistHow": true, "ChecklistProgress": true, "ChecklistInfoHow": true, "BtnChecklistInfo": true,
+	"BtnChecklistTick": true, "BtnChecklistReset": true, "ChecklistResetQuestion": true,
+	"BtnChecklistResetYes": true, "BtnChecklistResetNo": true, "JobCheckHow": true, "JobQuestionOf": true,
+	"JobNoFlags": true, "JobSource": true, "JobReviewed": true, "JobReadMore": true, "BtnJobAgain": true,
+	"CmdChecklist": true, "CmdJobCheck": true, "JobFlagsFound": true,
 	// Reminders (issue 8, part B).
 	"BtnReminders": true, "RemindersTitle": true, "RemindersIntro": true, "RemindersNone": true,
 	"ReminderListLine": true, "BtnReminderAdd": true, "ReminderKindQuestion": true,

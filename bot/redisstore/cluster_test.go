@@ -36,6 +36,10 @@ func TestCluster(t *testing.T) {
 		client, prefix := redistest.ClientAt(t, spec)
 		journalSteps(t, redisstore.NewUpdates(client, prefix))
 	})
+	t.Run("PollLease", func(t *testing.T) {
+		client, prefix := redistest.ClientAt(t, spec)
+		leaseSteps(t, client, prefix)
+	})
 	t.Run("KeysOfAChatShareItsSlot", func(t *testing.T) {
 		client, prefix := redistest.ClientAt(t, spec)
 		for _, chat := range []int64{1, -1, 42, -1001234567890} {

@@ -30,6 +30,8 @@ import "strconv"
 //	P{upd}:offset                string  where polling resumes (next getUpdates offset); EX 7 days
 //	P{upd}:journal               hash    update id -> raw update JSON: accepted, not handled yet
 //	P{upd}:h:<update id>         string  "1": the update was handled (dedupe); EX 24h
+//	P{upd}:lease                 string  fencing token of the process that polls; PX the lease TTL (5 s)
+//	P{upd}:fence                 string  last fencing token given out; never expires, so tokens never repeat
 //
 // The HyperLogLogs hold no list of people: they estimate how many distinct
 // chat ids were added (standard error 0.81%) and cannot give one back. Someone

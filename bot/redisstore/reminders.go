@@ -99,10 +99,10 @@ func (s *Reminders) List(ctx context.Context, chatID int64) ([]flows.Reminder, e
 	return out, nil
 }
 
-// deleteScript deletes the reminder ARGV[1] of the chat (KEYS[1]) if its
+// reminderDeleteScript deletes the reminder ARGV[1] of the chat (KEYS[1]) if its
 // date is ARGV[2] ("" any date), and the whole hash when only the language
 // is left. Returns 1 if deleted.
-var deleteScript = redis.NewScript(`
+var reminderDeleteScript = redis.NewScript(`
 local date = redis.call('HGET', KEYS[1], ARGV[1])
 if not date or (ARGV[2] ~= '' and date ~= ARGV[2]) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
@@ -111,7 +111,7 @@ return 1`)
 
 // Delete removes the reminder, then its schedule.
 func (s *Reminders) Delete(ctx context.Context, chatID int64, kind flows.ReminderKind) error {
-	if err := deleteScript.Run(ctx, s.rdb, []string{s.keys.Reminders(chatID)}, string(kind), "").Err(); err != nil {
+	if err := reminderDeleteScript.Run(ctx, s.rdb, []string{s.keys.Reminders(chatID)}, string(kind), "").Err(); err != nil {
 		return fmt.Errorf("delete reminder of chat %d: %w", chatID, err)
 	}
 	if err := s.rdb.ZRem(ctx, s.due(), dueMember(chatID, kind)).Err(); err != nil {
@@ -120,16 +120,16 @@ func (s *Reminders) Delete(ctx context.Context, chatID int64, kind flows.Reminde
 	return nil
 }
 
-// setLangScript changes the language of existing reminders only, so that a
+// reminderSetLangScript changes the language of existing reminders only, so that a
 // language change creates nothing for a chat without reminders.
-var setLangScript = redis.NewScript(`
+var reminderSetLangScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`)
 
 // SetLang changes the language of the chat's reminders, if it has any.
 func (s *Reminders) SetLang(ctx context.Context, chatID int64, lang string) error {
-	if err := setLangScript.Run(ctx, s.rdb, []string{s.keys.Reminders(chatID)}, reminderLang, lang).Err(); err != nil {
+	if err := reminderSetLangScript.Run(ctx, s.rdb, []string{s.keys.Reminders(chatID)}, reminderLang, lang).Err(); err != nil {
 		return fmt.Errorf("set the language of the reminders of chat %d: %w", chatID, err)
 	}
 	return nil
@@ -163,14 +163,14 @@ type DueReminder struct {
 	member string // in the flight zset
 }
 
-// claimScript takes up to ARGV[2] messages for the token ARGV[4] with a
+// reminderClaimScript takes up to ARGV[2] messages for the token ARGV[4] with a
 // lease of ARGV[3] ms: first claims whose lease expired (their process
 // died), then due entries (score <= ARGV[1], the service clock) in order.
 // Each becomes "<chat>:<kind>:<due>|<token>" in the flight zset, scored by
 // its lease deadline (Redis clock). Returns the members.
 //
 // KEYS: due, flight.
-var claimScript = redis.NewScript(`
+var reminderClaimScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n, deadline = tonumber(ARGV[2]), now + tonumber(ARGV[3])
@@ -195,7 +195,7 @@ return out`)
 // token, for lease.
 func (s *Reminders) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]DueReminder, error) {
 	sent := time.Now()
-	members, err := claimScript.Run(ctx, s.rdb, []string{s.due(), s.flight()},
+	members, err := reminderClaimScript.Run(ctx, s.rdb, []string{s.due(), s.flight()},
 		s.now().Unix(), n, lease.Milliseconds(), token).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("claim due reminders: %w", err)
@@ -246,21 +246,21 @@ func (s *Reminders) Reminder(ctx context.Context, chatID int64, kind flows.Remin
 	return flows.Reminder{Kind: kind, Date: d}, lang, true, nil
 }
 
-// doneScript ends the claim ARGV[1] if it is still the caller's and then
+// reminderDoneScript ends the claim ARGV[1] if it is still the caller's and then
 // schedules the reminder ARGV[3] at ARGV[2] ("" none), unless the person set
 // it anew meanwhile (NX: their schedule stands). Returns 1 if it was held.
 //
 // KEYS: flight, due.
-var doneScript = redis.NewScript(`
+var reminderDoneScript = redis.NewScript(`
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[3]) end
 return 1`)
 
-// unscheduleScript removes the entry ARGV[1] if it is still scheduled at
+// reminderUnscheduleScript removes the entry ARGV[1] if it is still scheduled at
 // ARGV[2]: what Done wrote, not a schedule the person made since.
 //
 // KEYS: due.
-var unscheduleScript = redis.NewScript(`
+var reminderUnscheduleScript = redis.NewScript(`
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 0`)
@@ -277,7 +277,7 @@ func (s *Reminders) Done(ctx context.Context, d DueReminder, next time.Time) (he
 		score = strconv.FormatInt(next.Unix(), 10)
 	}
 	member := dueMember(d.Chat, d.Kind)
-	n, err := doneScript.Run(ctx, s.rdb, []string{s.flight(), s.due()}, d.member, score, member).Int()
+	n, err := reminderDoneScript.Run(ctx, s.rdb, []string{s.flight(), s.due()}, d.member, score, member).Int()
 	if err != nil {
 		return false, fmt.Errorf("end reminder claim: %w", err)
 	}
@@ -286,7 +286,7 @@ func (s *Reminders) Done(ctx context.Context, d DueReminder, next time.Time) (he
 	}
 	_, _, ok, err := s.Reminder(ctx, d.Chat, d.Kind)
 	if err == nil && !ok {
-		err = unscheduleScript.Run(ctx, s.rdb, []string{s.due()}, member, score).Err()
+		err = reminderUnscheduleScript.Run(ctx, s.rdb, []string{s.due()}, member, score).Err()
 	}
 	if err != nil {
 		return true, fmt.Errorf("check reminder after its message: %w", err)
@@ -294,12 +294,12 @@ func (s *Reminders) Done(ctx context.Context, d DueReminder, next time.Time) (he
 	return true, nil
 }
 
-// releaseScript hands the claim ARGV[1] back for another try in ARGV[2] ms
+// reminderReleaseScript hands the claim ARGV[1] back for another try in ARGV[2] ms
 // (0: at once), if it is still the caller's: it is taken over by the first
 // Claim after that.
 //
 // KEYS: flight.
-var releaseScript = redis.NewScript(`
+var reminderReleaseScript = redis.NewScript(`
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -309,7 +309,7 @@ return 1`)
 // Release hands a claim back unsent, to be tried again after a pause (a
 // failed send) or at once (a process stopping).
 func (s *Reminders) Release(ctx context.Context, d DueReminder, after time.Duration) error {
-	if err := releaseScript.Run(ctx, s.rdb, []string{s.flight()}, d.member, after.Milliseconds()).Err(); err != nil {
+	if err := reminderReleaseScript.Run(ctx, s.rdb, []string{s.flight()}, d.member, after.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("hand back reminder claim: %w", err)
 	}
 	return nil
@@ -318,7 +318,7 @@ func (s *Reminders) Release(ctx context.Context, d DueReminder, after time.Durat
 // Finished deletes a reminder whose last message went out, if its date is
 // still r.Date (the person may have set a new one meanwhile).
 func (s *Reminders) Finished(ctx context.Context, chatID int64, r flows.Reminder) error {
-	err := deleteScript.Run(ctx, s.rdb, []string{s.keys.Reminders(chatID)}, string(r.Kind), r.Date.String()).Err()
+	err := reminderDeleteScript.Run(ctx, s.rdb, []string{s.keys.Reminders(chatID)}, string(r.Kind), r.Date.String()).Err()
 	if err != nil {
 		return fmt.Errorf("delete finished reminder of chat %d: %w", chatID, err)
 	}

@@ -23,8 +23,9 @@ const (
 
 // Updates is the bot's update journal in Redis: where polling resumes, the
 // updates received and not yet handled, and the ids of updates handled in
-// the last 24 hours. It implements bot.Journal. All keys share the hash tag
-// {upd}, so the Accept script touches one slot on a cluster.
+// the last 24 hours. It implements bot.Journal; PollLease, under the same
+// hash tag {upd}, fences its writes. All keys share the tag, so the Accept
+// script touches one slot on a cluster.
 type Updates struct {
 	rdb  redis.UniversalClient
 	keys Keys
@@ -35,16 +36,30 @@ func NewUpdates(client redis.UniversalClient, prefix string) *Updates {
 	return &Updates{rdb: client, keys: Keys{Prefix: prefix}}
 }
 
-// acceptScript journals each update not handled yet and stores the offset,
-// atomically: a crash leaves either all of it or nothing.
+// acceptScript is every write to the journal, in one round trip: it records
+// handled updates (done), journals each received update not handled yet and
+// stores the offset, atomically, so a crash leaves all of it or nothing.
+// With a fencing token it first checks that the token still holds the
+// polling lease and otherwise writes nothing: a leader that lost the lease
+// (paused, cut off from Redis) can no longer move the offset or touch the
+// journal.
 //
-//	KEYS: journal, offset, then the handled key of each update
-//	ARGV: offset (0: leave it), offset TTL seconds, then id and raw of each update
-//	returns 1 for each update already handled, else 0
+//	KEYS: journal, offset, lease, then the handled key of each done id, then of each update
+//	ARGV: token (0: not fenced), offset (0: leave it), offset TTL s, handled TTL s,
+//	      number of done ids, then each done id, then id and raw of each update
+//	returns {0} when fenced, else {1, then 1 for each update handled already, else 0}
 var acceptScript = redis.NewScript(`
-local out = {}
-for i = 3, #KEYS do
-  local j = 2 * (i - 3) + 3
+if tonumber(ARGV[1]) > 0 and redis.call('GET', KEYS[3]) ~= ARGV[1] then
+  return {0}
+end
+local ndone = tonumber(ARGV[5])
+for i = 1, ndone do
+  redis.call('SET', KEYS[3 + i], 1, 'EX', ARGV[4])
+  redis.call('HDEL', KEYS[1], ARGV[5 + i])
+end
+local out = {1}
+for i = 4 + ndone, #KEYS do
+  local j = 6 + ndone + 2 * (i - 4 - ndone)
   if redis.call('EXISTS', KEYS[i]) == 1 then
     out[#out + 1] = 1
   else
@@ -52,54 +67,57 @@ for i = 3, #KEYS do
     out[#out + 1] = 0
   end
 end
-if tonumber(ARGV[1]) > 0 then
-  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 end
 return out
 `)
 
-// Accept records updates as received, unless handled already, and stores
-// offset (when above 0) as where polling resumes, in one round trip. It
-// reports which updates were handled before. ids and raws are parallel.
-func (u *Updates) Accept(ctx context.Context, ids []int, raws [][]byte, offset int) ([]bool, error) {
-	keys := make([]string, 0, len(ids)+2)
-	keys = append(keys, u.keys.Updates("journal"), u.keys.Updates("offset"))
-	args := make([]any, 0, 2*len(ids)+2)
-	args = append(args, offset, int(offsetTTL/time.Second))
+// ErrFenced is Accept's answer when its fencing token no longer holds the
+// polling lease: nothing was written. bot recognises it by its Fenced method.
+var ErrFenced error = fencedError{}
+
+type fencedError struct{}
+
+func (fencedError) Error() string {
+	return "journal write refused: the polling lease passed to another process"
+}
+
+// Fenced marks the error for bot, which cannot import this package.
+func (fencedError) Fenced() bool { return true }
+
+// Accept is one write to the journal, in one round trip: it records the
+// updates done as handled (remembered for 24 hours) and drops them from the
+// journal, records the received updates (ids and raws are parallel) unless
+// handled already, and stores offset (when above 0) as where polling
+// resumes. It reports which received updates were handled before. A token
+// above 0 fences the write: when the token does not hold the polling lease
+// (see PollLease) nothing is written and the error is ErrFenced.
+func (u *Updates) Accept(ctx context.Context, token int64, offset int, ids []int, raws [][]byte, done []int) ([]bool, error) {
+	keys := make([]string, 0, 3+len(done)+len(ids))
+	keys = append(keys, u.keys.Updates("journal"), u.keys.Updates("offset"), u.keys.Updates("lease"))
+	args := make([]any, 0, 5+len(done)+2*len(ids))
+	args = append(args, token, offset, int(offsetTTL/time.Second), int(handledTTL/time.Second), len(done))
+	for _, id := range done {
+		keys = append(keys, u.handledKey(id))
+		args = append(args, id)
+	}
 	for i, id := range ids {
 		keys = append(keys, u.handledKey(id))
 		args = append(args, id, raws[i])
 	}
 	res, err := acceptScript.Run(ctx, u.rdb, keys, args...).Int64Slice()
 	if err != nil {
-		return nil, fmt.Errorf("journal %d updates: %w", len(ids), err)
+		return nil, fmt.Errorf("journal %d updates and %d handled: %w", len(ids), len(done), err)
+	}
+	if len(res) == 0 || res[0] == 0 {
+		return nil, ErrFenced
 	}
 	handled := make([]bool, len(ids))
 	for i := range handled {
-		handled[i] = i < len(res) && res[i] == 1
+		handled[i] = i+1 < len(res) && res[i+1] == 1
 	}
 	return handled, nil
-}
-
-// Done records updates as handled (remembered for 24 hours) and drops them
-// from the journal, in one round trip (MULTI/EXEC).
-func (u *Updates) Done(ctx context.Context, ids []int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	fields := make([]string, len(ids))
-	_, err := u.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			p.SetNX(ctx, u.handledKey(id), 1, handledTTL)
-			fields[i] = strconv.Itoa(id)
-		}
-		p.HDel(ctx, u.keys.Updates("journal"), fields...)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("mark %d updates handled: %w", len(ids), err)
-	}
-	return nil
 }
 
 // Pending returns the updates received and not handled yet, by id.

@@ -43,17 +43,14 @@ func journalSteps(t *testing.T, u *redisstore.Updates) {
 		{name: "two handled", done: []int{1, 2}, wantPending: []int{3}, wantOffset: 4},
 		{name: "redelivered after handling; offset 0 leaves it", accept: []int{1, 2, 3}, offset: 0,
 			wantHandled: []bool{true, true, false}, wantPending: []int{3}, wantOffset: 4},
-		{name: "the last handled", done: []int{3}, wantPending: []int{}, wantOffset: 4},
+		{name: "handled together with a new batch that redelivers it", accept: []int{3, 4}, offset: 5, done: []int{3},
+			wantHandled: []bool{true, false}, wantPending: []int{4}, wantOffset: 5},
+		{name: "the last handled", done: []int{4}, wantPending: []int{}, wantOffset: 5},
 	}
 	for _, s := range steps {
-		if s.accept != nil {
-			got, err := u.Accept(ctx, s.accept, raws(s.accept...), s.offset)
-			if err != nil || !slices.Equal(got, s.wantHandled) {
-				t.Fatalf("%s: Accept = %v, %v; want %v", s.name, got, err, s.wantHandled)
-			}
-		}
-		if err := u.Done(ctx, s.done); err != nil {
-			t.Fatalf("%s: Done: %v", s.name, err)
+		got, err := u.Accept(ctx, 0, s.offset, s.accept, raws(s.accept...), s.done)
+		if err != nil || len(got) != len(s.accept) || (s.accept != nil && !slices.Equal(got, s.wantHandled)) {
+			t.Fatalf("%s: Accept = %v, %v; want %v", s.name, got, err, s.wantHandled)
 		}
 		pending, err := u.Pending(ctx)
 		if ids := slices.Sorted(maps.Keys(pending)); err != nil || !slices.Equal(ids, s.wantPending) {
@@ -89,7 +86,7 @@ func TestUpdatesJournal(t *testing.T) {
 }
 
 // TestUpdatesRoundTrips pins the cost of the journal: accepting a batch of
-// any size is one round trip, and so is marking any number handled.
+// any size is one round trip, also when it marks any number handled.
 func TestUpdatesRoundTrips(t *testing.T) {
 	client, prefix := redistest.Client(t)
 	var trips atomic.Int64
@@ -100,21 +97,22 @@ func TestUpdatesRoundTrips(t *testing.T) {
 	for i := range ids {
 		ids[i] = 1000 + i
 	}
-	if _, err := u.Accept(ctx, ids[:1], raws(1), 1); err != nil { // loads the script
+	if _, err := u.Accept(ctx, 0, 1, ids[:1], raws(1), nil); err != nil { // loads the script
 		t.Fatal(err)
 	}
 	trips.Store(0)
-	if _, err := u.Accept(ctx, ids, make([][]byte, len(ids)), 1100); err != nil {
+	if _, err := u.Accept(ctx, 0, 1100, ids, make([][]byte, len(ids)), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := trips.Swap(0); n != 1 {
 		t.Errorf("accepting 100 updates took %d round trips, want 1", n)
 	}
-	if err := u.Done(ctx, ids); err != nil {
+	next := []int{2000, 2001}
+	if _, err := u.Accept(ctx, 0, 2002, next, raws(1, 2), ids); err != nil {
 		t.Fatal(err)
 	}
 	if n := trips.Load(); n != 1 {
-		t.Errorf("marking 100 updates handled took %d round trips, want 1", n)
+		t.Errorf("marking 100 updates handled with the next batch took %d round trips, want 1", n)
 	}
 }
 

@@ -39,6 +39,10 @@ type ServeConfig struct {
 	WebhookSecret string
 	DeleteWebhook bool
 	FloodRate     float64 // updates a second one chat may send; 0: no limit
+	// Pprof serves net/http/pprof under /debug/pprof/ on ListenAddr, for
+	// profiling under load (cmd/mekongbot-load -cpuprofile). Off by default:
+	// profiles show code paths and timings to anyone who can reach the port.
+	Pprof bool
 }
 
 // ConfigError lists every configuration problem, one per line.
@@ -71,6 +75,7 @@ func ParseServeConfig(getenv func(string) string) (ServeConfig, error) {
 	c.WebhookURL, c.WebhookSecret = p.webhook()
 	c.DeleteWebhook = p.boolean("DELETE_WEBHOOK")
 	c.FloodRate = p.floodRate("FLOOD_RATE", bot.DefaultFloodLimits.Rate)
+	c.Pprof = p.boolean("PPROF")
 	if len(p.problems) > 0 {
 		return c, &ConfigError{Problems: p.problems}
 	}

@@ -24,6 +24,8 @@ func TestWebhookConfig(t *testing.T) {
 		{"reserved path", map[string]string{"WEBHOOK_URL": "https://h/metrics", "WEBHOOK_SECRET": secret}, "WEBHOOK_URL", secret},
 		{"flood rate", map[string]string{"FLOOD_RATE": "fast"}, "FLOOD_RATE", ""},
 		{"delete webhook", map[string]string{"DELETE_WEBHOOK": "maybe"}, "DELETE_WEBHOOK", ""},
+		{"pprof", map[string]string{"PPROF": "true"}, "", ""},
+		{"bad pprof", map[string]string{"PPROF": "please"}, "PPROF", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,6 +46,9 @@ func TestWebhookConfig(t *testing.T) {
 			}
 			if tc.name == "webhook" && (cfg.WebhookURL == "" || cfg.WebhookSecret != secret) {
 				t.Errorf("config %+v", cfg)
+			}
+			if cfg.Pprof != (tc.name == "pprof") {
+				t.Errorf("Pprof = %v with %v", cfg.Pprof, tc.env)
 			}
 		})
 	}

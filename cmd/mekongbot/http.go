@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"time"
 
@@ -21,10 +22,11 @@ import (
 //	GET  /readyz      content loaded and Redis answers (503 otherwise)
 //	GET  /metrics     Prometheus metrics (see README, Operations)
 //	POST <path>       the webhook, at WEBHOOK_URL's path (webhook mode only)
+//	GET  /debug/pprof/ Go's profiles (only with PPROF=true)
 //
 // It returns a func that shuts the server down; call it after the bot has
 // stopped, so that webhook requests during the drain are answered (503).
-func serveHTTP(ctx context.Context, addr string, a *app, b *bot.Bot, m *bot.Metrics, webhookURL string, log *slog.Logger) (func(), error) {
+func serveHTTP(ctx context.Context, cfg ServeConfig, a *app, b *bot.Bot, m *bot.Metrics, log *slog.Logger) (func(), error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -35,16 +37,19 @@ func serveHTTP(ctx context.Context, addr string, a *app, b *bot.Bot, m *bot.Metr
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", m.Handler())
-	if webhookURL != "" {
-		u, err := url.Parse(webhookURL)
+	if cfg.Pprof {
+		servePprof(mux)
+	}
+	if cfg.WebhookURL != "" {
+		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil {
 			return nil, fmt.Errorf("webhook URL: %w", err) // checked by ParseServeConfig
 		}
 		mux.Handle("POST "+webhookPath(u), b.WebhookHandler())
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on LISTEN_ADDR %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on LISTEN_ADDR %s: %w", cfg.ListenAddr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -58,6 +63,16 @@ func serveHTTP(ctx context.Context, addr string, a *app, b *bot.Bot, m *bot.Metr
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}, nil
+}
+
+// servePprof mounts net/http/pprof's handlers on mux (not on the default
+// mux, which the bot does not serve).
+func servePprof(mux *http.ServeMux) {
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
 // ready says why the bot cannot serve: content not loaded or Redis silent.

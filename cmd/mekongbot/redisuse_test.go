@@ -62,13 +62,17 @@ func TestRedisRoundTripsAndSessionSize(t *testing.T) {
 		menu = p.press(menu, data)
 		updates++
 	}
-	trips, pings := proxy.count(), commandCount(t, c, "ping")
-	perUpdate := float64(trips-pings) / float64(updates)
+	trips, pings, renewals := proxy.count(), commandCount(t, c, "ping"), commandCount(t, c, "pexpire")
+	perUpdate := float64(trips-pings-renewals) / float64(updates)
 	t.Logf("one update per batch: %.2f Redis round trips per update (%d round trips, %d of them health pings, "+
-		"%d commands, for %d button presses): session GET and SET, journal accept, handled mark",
-		perUpdate, trips, pings, commandCalls(t, c), updates)
-	if perUpdate > 4 {
-		t.Errorf("%.2f Redis round trips per update, want at most 4", perUpdate)
+		"%d polling lease renewals; %d commands, for %d button presses): session GET and SET, journal accept "+
+		"carrying the handled mark of the update before",
+		perUpdate, trips, pings, renewals, commandCalls(t, c), updates)
+	// 3 when every mark rides on the next press's accept; a mark the worker
+	// adds after the next press was accepted, with no press in the 250 ms
+	// after it, is written alone (2 of 10 in some runs).
+	if perUpdate > 3.5 {
+		t.Errorf("%.2f Redis round trips per update, want at most 3.5", perUpdate)
 	}
 
 	batchCost(t, api, c, proxy)
@@ -85,8 +89,9 @@ func TestRedisRoundTripsAndSessionSize(t *testing.T) {
 }
 
 // batchCost sends one /start from each of 50 chats at once: the journal's
-// accept is one round trip per batch and handled marks are group-committed,
-// so the cost per update approaches the session's own GET and SET.
+// accept is one round trip per batch and handled marks ride on it or go 8
+// at a time, so the cost per update approaches the session's own GET and
+// SET.
 func batchCost(t *testing.T, api *telegramtest.Server, c *redis.Client, proxy *tripCounter) {
 	const chats = 50
 	api.SetDelay("getUpdates", 300*time.Millisecond) // let the updates gather into a batch
@@ -104,12 +109,12 @@ func batchCost(t *testing.T, api *telegramtest.Server, c *redis.Client, proxy *t
 		}
 		return true
 	}, 10*time.Second)
-	time.Sleep(100 * time.Millisecond) // the last handled marks
-	trips, pings := proxy.count(), commandCount(t, c, "ping")
-	batches := commandCount(t, c, "evalsha")
-	t.Logf("%d updates in %d batches: %.2f Redis round trips per update (%d round trips, %d health pings)",
-		chats, batches, float64(trips-pings)/chats, trips, pings)
-	if per := float64(trips-pings) / chats; per > 3.5 {
+	time.Sleep(300 * time.Millisecond) // the last handled marks (written alone after 250 ms)
+	trips, pings, renewals := proxy.count(), commandCount(t, c, "ping"), commandCount(t, c, "pexpire")
+	writes := commandCount(t, c, "evalsha") - renewals
+	t.Logf("%d updates, %d journal writes: %.2f Redis round trips per update (%d round trips, %d health pings, %d lease renewals)",
+		chats, writes, float64(trips-pings-renewals)/chats, trips, pings, renewals)
+	if per := float64(trips-pings-renewals) / chats; per > 3.5 {
 		t.Errorf("%.2f round trips per update in batches, want at most 3.5", per)
 	}
 }

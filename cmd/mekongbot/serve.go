@@ -35,6 +35,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	m := bot.NewMetrics()
 	instrument(a, m)
 	redisstore.CountErrors(a.redis, m.RedisError)
+	redisstore.CountRoundTrips(a.redis, m.RedisRoundTrip)
 	budget, err := broadcast.NewBudget(a.redis, cfg.KeyPrefix, cfg.SendRate, log)
 	if err != nil {
 		return err
@@ -56,6 +57,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 		Webhook:       webhook(cfg),
 		DeleteWebhook: cfg.DeleteWebhook,
 		Surface:       surface(a.text, cfg),
+		// Polling is leased, so that several processes can run on one
+		// Redis: one polls, the others stand by (webhook mode ignores it).
+		Lease: redisstore.NewPollLease(a.redis, cfg.KeyPrefix),
 	})
 	runner, err := broadcast.NewRunner(broadcast.Config{
 		Redis: a.redis, Prefix: cfg.KeyPrefix, Sender: b.Sender(), Texts: broadcastTexts{a.engine},
@@ -78,7 +82,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	stopHTTP, err := serveHTTP(ctx, cfg.ListenAddr, a, b, m, cfg.WebhookURL, log)
+	stopHTTP, err := serveHTTP(ctx, cfg, a, b, m, log)
 	if err != nil {
 		return err
 	}

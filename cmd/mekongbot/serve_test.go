@@ -324,15 +324,23 @@ func TestServeAnswersEveryButtonItShows(t *testing.T) {
 	p := &person{t: t, api: api, id: 5005, lang: "km"}
 	last := p.chooseRole(p.press(p.command("/start"), "l:km"), "r:o")
 	seen := map[string]bool{}
+	jobAnswers := map[int]int{} // job-check answers pressed, by length of data
 	queue := buttonData(last)
 	presses := 0
 	for len(queue) > 0 && presses < 600 {
 		data := queue[0]
 		queue = queue[1:]
-		if seen[data] || data == "L" || strings.HasPrefix(data, "l:") || data == "F:yes" {
+		key := walkKey(data)
+		if seen[key] || data == "L" || strings.HasPrefix(data, "l:") || data == "F:yes" {
 			continue // language changes and deleting one's data are tested elsewhere
 		}
-		seen[data] = true
+		if jobAnswer(data) {
+			if jobAnswers[len(data)] == 4 {
+				continue // the job check's answer paths multiply: a few per question reach every screen
+			}
+			jobAnswers[len(data)]++
+		}
+		seen[key] = true
 		api.PressButton(p.id, p.id, p.lang, last.MessageID, data)
 		last = p.await()
 		presses++
@@ -350,6 +358,20 @@ func TestServeAnswersEveryButtonItShows(t *testing.T) {
 		}
 	}
 	t.Logf("pressed %d distinct buttons", presses)
+}
+
+// jobAnswer reports whether data answers a question of the job-offer check.
+func jobAnswer(data string) bool { return strings.HasPrefix(data, "j:a") && len(data) > 3 }
+
+// walkKey is what the walk remembers a press by. The tools' buttons that
+// open a page beside them ("k:o-<page>", "j:o-<page>") each send a new
+// message, which the per-chat limit holds to one a second, and their pages
+// are reached anyway: one press of each kind is enough.
+func walkKey(data string) string {
+	if len(data) > 4 && (data[0] == 'k' || data[0] == 'j') && data[1:4] == ":o-" {
+		return data[:4]
+	}
+	return data
 }
 
 func buttonData(msg telegramtest.Sent) []string {

@@ -10,9 +10,9 @@ import (
 // the locale message that describes it.
 var (
 	publicCommands = []struct{ name, msg string }{
-		{"menu", "CmdMenu"}, {"search", "CmdSearch"}, {"language", "CmdLanguage"},
-		{"settings", "CmdSettings"}, {"reminders", "CmdReminders"}, {"help", "CmdHelp"}, {"privacy", "CmdPrivacy"},
-		{"forget", "CmdForget"},
+		{"menu", "CmdMenu"}, {"checklist", "CmdChecklist"}, {"jobcheck", "CmdJobCheck"}, {"reminders", "CmdReminders"},
+		{"search", "CmdSearch"}, {"language", "CmdLanguage"},
+		{"settings", "CmdSettings"}, {"help", "CmdHelp"}, {"privacy", "CmdPrivacy"}, {"forget", "CmdForget"},
 	}
 	staffCommands = []struct{ name, msg string }{
 		{"broadcast", "CmdBroadcast"}, {"stats", "CmdStats"}, {"staff", "CmdStaff"},

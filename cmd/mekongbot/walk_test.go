@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -42,7 +43,7 @@ func mustEngine(t *testing.T) (*content.Catalog, *locales.Bundle, *flows.Engine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return catalog, text, flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog})
+	return catalog, text, flows.NewEngine(flows.Config{Store: flows.NewMemStore(), Catalog: catalog, Text: text, MoU: catalog, Tools: catalog})
 }
 
 // TestEveryPageRendersInEveryLanguage opens every page in every language in
@@ -138,6 +139,57 @@ func TestEveryMoUStepRendersInEveryLanguage(t *testing.T) {
 			case !strings.HasPrefix(data, "W:") && utf16Units(screen) > 4096:
 				t.Errorf("%s %s: %d UTF-16 units", lang, data, utf16Units(screen))
 			}
+		}
+	}
+}
+
+// TestEveryToolScreenRendersInEveryLanguage ticks and unticks every
+// checklist item and opens its page, and gives every answer of the job-offer
+// check (so that every red flag is shown), in every language: no press may
+// be answered as stale, and no question or list is over Telegram's limit (a
+// long result is split by the renderer).
+func TestEveryToolScreenRendersInEveryLanguage(t *testing.T) {
+	catalog, text, engine := mustEngine(t)
+	for i, lang := range flows.Languages {
+		term := &terminal{engine: engine, opts: chatOptions{lang: lang, user: int64(200 + i)}}
+		mustSend := func(ev flows.Event) string {
+			var out strings.Builder
+			term.out = &out
+			if err := term.send(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+			return out.String()
+		}
+		mustSend(flows.Event{Kind: flows.KindButton, Data: "l:" + lang})
+		mustSend(flows.Event{Kind: flows.KindButton, Data: "r:w"})
+		presses := []string{"k:v", "k:i", "k:r", "k:r-y", "j:a"}
+		for _, it := range catalog.Checklist(lang).Items {
+			presses = append(presses, fmt.Sprintf("k:t-%d", it.Bit), "k:o-"+it.Page)
+		}
+		jc := catalog.JobCheck(lang)
+		for q := range jc.Questions {
+			for a := range jc.Questions[q].Answers {
+				answers := strings.Repeat("0", q) + strconv.Itoa(a)
+				answers += strings.Repeat("0", len(jc.Questions)-len(answers))
+				presses = append(presses, "j:a"+answers[:q+1], "j:a"+answers, "j:u"+answers)
+			}
+		}
+		stale := text.Text(lang, "StaleButton", nil)
+		flagged := 0
+		for _, data := range presses {
+			screen := mustSend(flows.Event{Kind: flows.KindButton, Data: data})
+			switch {
+			case strings.Contains(screen, stale):
+				t.Errorf("%s %s: answered as a stale button:\n%s", lang, data, screen)
+			case !strings.HasPrefix(data, "j:a") && utf16Units(screen) > 4096:
+				t.Errorf("%s %s: %d UTF-16 units", lang, data, utf16Units(screen))
+			}
+			if strings.Contains(screen, "🚩 ") {
+				flagged++
+			}
+		}
+		if flagged < len(jc.Flags) {
+			t.Errorf("%s: only %d screens show a red flag, want each of the %d flags shown", lang, flagged, len(jc.Flags))
 		}
 	}
 }

@@ -67,6 +67,7 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 		Text:        text,
 		Search:      content.NewIndex(catalog),
 		MoU:         catalog,
+		Tools:       catalog,
 		Insights:    a.insights,
 		Subscribers: a.subs,
 		Broadcasts:  broadcast.NewStore(client, c.Prefix, c.Now),
