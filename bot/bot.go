@@ -27,6 +27,9 @@ type Config struct {
 	// Subscribers is told when a chat blocks the bot, so it gets no more
 	// broadcasts; nil: not told.
 	Subscribers flows.Subscribers
+	// Reminders is told too, so that the chat's reminders are dropped; nil:
+	// not told.
+	Reminders flows.Reminders
 	// Surface is the command menu and profile texts set at start-up; nil: left as they are.
 	Surface *Surface
 	// Spent counts interactive messages against a send budget shared with
@@ -94,22 +97,27 @@ func New(cfg Config) *Bot {
 	send := NewSender(newAPI(cfg.Token, cfg.Endpoint, 15*time.Second), cfg.Limits, cfg.Log)
 	send.metrics = cfg.Metrics
 	b := &Bot{cfg: cfg, send: send, log: cfg.Log}
-	b.send.gone, b.send.spent = b.unsubscribe, cfg.Spent
+	b.send.gone, b.send.spent = b.chatGone, cfg.Spent
 	return b
 }
 
 // Sender is the bot's rate-limited sender, shared with the broadcast runner.
 func (b *Bot) Sender() *Sender { return b.send }
 
-// unsubscribe stops updates to a chat that blocked the bot or was deleted.
-func (b *Bot) unsubscribe(chatID int64) {
-	if b.cfg.Subscribers == nil {
-		return
-	}
+// chatGone stops updates and reminders to a chat that blocked the bot or
+// was deleted.
+func (b *Bot) chatGone(chatID int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := b.cfg.Subscribers.Unsubscribe(ctx, chatID); err != nil {
-		b.log.Warn("unsubscribe a chat that blocked the bot", "err", err)
+	if b.cfg.Subscribers != nil {
+		if err := b.cfg.Subscribers.Unsubscribe(ctx, chatID); err != nil {
+			b.log.Warn("unsubscribe a chat that blocked the bot", "err", err)
+		}
+	}
+	if b.cfg.Reminders != nil {
+		if err := b.cfg.Reminders.Forget(ctx, chatID); err != nil {
+			b.log.Warn("drop the reminders of a chat that blocked the bot", "err", err)
+		}
 	}
 }
 
@@ -222,10 +230,11 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 }
 
 // memberChanged unsubscribes a person who blocked the bot (or a group that
-// removed it): Telegram says so with a my_chat_member update.
+// removed it) and drops their reminders: Telegram says so with a
+// my_chat_member update.
 func (b *Bot) memberChanged(m *tgbotapi.ChatMemberUpdated) {
 	if st := m.NewChatMember.Status; st == "kicked" || st == "left" {
-		b.unsubscribe(m.Chat.ID)
+		b.chatGone(m.Chat.ID)
 	}
 }
 

@@ -36,6 +36,7 @@ const (
 	ActChecklist Action = 'k' // pre-departure checklist: Arg "v", "i", "t-<bit>", "o-<page>", "r", "r-y"
 	ActJobCheck  Action = 'j' // job-offer check: Arg "a<answers>", "u<answers>", "o-<page>"
 	ActFeedback  Action = 'f' // "was this page helpful?": Arg "u-<page>" (yes), "d-<page>" (no), "ok" (the thanks)
+	ActReminder  Action = 'R' // reminders: Arg "list", "new", a date-picker step or "del-<kind>" (remindflow.go)
 )
 
 // knownActions maps each action to whether it takes an argument.
@@ -44,7 +45,7 @@ var knownActions = map[Action]bool{
 	ActBack: false, ActMenu: false, ActLangMenu: false,
 	ActCorridor: true, ActStep: true, ActWhole: true, ActCompareMenu: false, ActCompare: true,
 	ActSettings: false, ActUpdates: true, ActForget: true, ActTalk: true, ActStaff: true,
-	ActChecklist: true, ActJobCheck: true,
+	ActChecklist: true, ActJobCheck: true, ActReminder: true,
 	ActFeedback: true,
 }
 

@@ -58,23 +58,24 @@ func Chain(h Handler, mw ...Middleware) Handler {
 // Engine runs the conversation: it loads the session, handles the event and
 // saves the session back when handling succeeded.
 type Engine struct {
-	store    Store
-	catalog  Catalog
-	text     Localizer
-	searcher Searcher
-	insights Insights
-	feedback Feedback
-	mou      Procedures
-	tools    Tools
-	subs     Subscribers
-	bcasts   Broadcasts
-	drafts   Drafts
-	roster   Roster
-	cases    Cases
-	staff    staffChat
-	now      func() time.Time
-	log      *slog.Logger
-	handler  Handler
+	store     Store
+	catalog   Catalog
+	text      Localizer
+	searcher  Searcher
+	insights  Insights
+	feedback  Feedback
+	mou       Procedures
+	tools     Tools
+	subs      Subscribers
+	bcasts    Broadcasts
+	drafts    Drafts
+	roster    Roster
+	cases     Cases
+	reminders Reminders
+	staff     staffChat
+	now       func() time.Time
+	log       *slog.Logger
+	handler   Handler
 	// botName is the bot's username, for links into the bot; known only
 	// once connected (SetBotUsername).
 	botName atomic.Value // string
@@ -111,6 +112,8 @@ type Config struct {
 	// Cases and StaffChat serve "talk to a person"; either unset: not offered.
 	Cases     Cases
 	StaffChat int64
+	// Reminders keeps people's reminders about their papers; nil: not offered.
+	Reminders Reminders
 	// StaffLang is the language of what the bot writes in the staff chat
 	// (default English).
 	StaffLang string
@@ -131,7 +134,7 @@ func NewEngine(c Config) *Engine {
 	}
 	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights,
 		feedback: c.Feedback, mou: c.MoU, tools: c.Tools, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
-		cases: c.Cases, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
+		cases: c.Cases, reminders: c.Reminders, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
 }

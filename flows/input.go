@@ -45,6 +45,8 @@ func (e *Engine) press(ctx context.Context, r *Request) error {
 		return e.jobCheckPress(ctx, r, p.Arg)
 	case ActFeedback:
 		return e.feedbackPress(ctx, r, p.Arg)
+	case ActReminder:
+		return e.reminder(ctx, r, p.Arg)
 	}
 	return e.stale(ctx, r)
 }

@@ -98,6 +98,11 @@ func (e *Engine) chooseLang(ctx context.Context, r *Request, lang string) error 
 	if err := e.syncSubscription(ctx, r); err != nil {
 		return fmt.Errorf("choose language: %w", err)
 	}
+	if e.reminders != nil {
+		if err := e.reminders.SetLang(ctx, r.Event.ChatID, lang); err != nil {
+			return fmt.Errorf("choose language: %w", err)
+		}
+	}
 	if r.Session.Role == RoleUnknown {
 		r.Session.State = StateChooseRole
 		r.Reply(e.roleReply(r, true))

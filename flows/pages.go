@@ -62,6 +62,9 @@ func (e *Engine) pageView(r *Request, page *Page, edit bool, feedback []Button) 
 		rep.Buttons = append(rep.Buttons, []Button{e.pageButton(r.Lang, see, "↪ ")})
 	}
 	rep.Buttons = append(rep.Buttons, e.toolButtons(r.Lang, id)...)
+	if id == RootPage && e.reminders != nil {
+		rep.Buttons = append(rep.Buttons, []Button{e.button(r.Lang, "BtnReminders", Press{Action: ActReminder, Arg: "list"})})
+	}
 	if id == mouSection {
 		rep.Buttons = append(rep.Buttons, e.lookupButtons(r.Lang)...)
 	}
@@ -140,9 +143,13 @@ func (e *Engine) sourcesReply(r *Request, id string) Reply {
 }
 
 func (e *Engine) help(_ context.Context, r *Request) error {
+	text := e.text.Text(r.Lang, "HelpText", nil)
+	if e.reminders != nil {
+		text += "\n" + e.text.Text(r.Lang, "HelpReminders", nil)
+	}
 	r.Reply(Reply{
 		Title: e.text.Text(r.Lang, "HelpTitle", nil),
-		Text:  e.text.Text(r.Lang, "HelpText", nil),
+		Text:  text,
 		Buttons: [][]Button{
 			{e.button(r.Lang, "BtnMenu", Press{Action: ActMenu})},
 			{e.button(r.Lang, "BtnHelp", Press{Action: ActOpen, Arg: helpSection})},

@@ -7,9 +7,13 @@ import (
 
 // privacy is /privacy: what the bot keeps, in short, with the way to delete it.
 func (e *Engine) privacy(_ context.Context, r *Request) error {
+	text := e.text.Text(r.Lang, "PrivacyText", nil)
+	if e.reminders != nil {
+		text += "\n\n" + e.text.Text(r.Lang, "PrivacyReminders", nil)
+	}
 	r.Reply(Reply{
 		Title: e.text.Text(r.Lang, "PrivacyTitle", nil),
-		Text:  e.text.Text(r.Lang, "PrivacyText", nil),
+		Text:  text,
 		Buttons: [][]Button{
 			{e.button(r.Lang, "BtnForget", Press{Action: ActForget, Arg: "ask"})},
 			{e.button(r.Lang, "BtnMenu", Press{Action: ActMenu})},
@@ -25,9 +29,13 @@ func (e *Engine) forgetCommand(_ context.Context, r *Request) error {
 }
 
 func (e *Engine) forgetQuestion(r *Request) Reply {
+	text := e.text.Text(r.Lang, "ForgetQuestion", nil)
+	if e.reminders != nil {
+		text += " " + e.text.Text(r.Lang, "ForgetAlsoReminders", nil)
+	}
 	return Reply{
 		Title: e.text.Text(r.Lang, "ForgetTitle", nil),
-		Text:  e.text.Text(r.Lang, "ForgetQuestion", nil),
+		Text:  text,
 		Edit:  r.Event.Kind == KindButton,
 		Buttons: [][]Button{
 			{e.button(r.Lang, "BtnForgetYes", Press{Action: ActForget, Arg: "yes"})},
@@ -49,7 +57,8 @@ func (e *Engine) forget(ctx context.Context, r *Request, arg string) error {
 }
 
 // forgetAll deletes everything kept about the chat: subscription, handover
-// cases, a broadcast draft, and (when the request ends) the session.
+// cases, a broadcast draft, reminders, and (when the request ends) the
+// session.
 func (e *Engine) forgetAll(ctx context.Context, r *Request) error {
 	chat := r.Event.ChatID
 	if e.subs != nil {
@@ -64,6 +73,11 @@ func (e *Engine) forgetAll(ctx context.Context, r *Request) error {
 	}
 	if e.drafts != nil {
 		if err := e.drafts.DeleteDraft(ctx, chat); err != nil {
+			return fmt.Errorf("forget chat %d: %w", chat, err)
+		}
+	}
+	if e.reminders != nil {
+		if err := e.reminders.Forget(ctx, chat); err != nil {
 			return fmt.Errorf("forget chat %d: %w", chat, err)
 		}
 	}

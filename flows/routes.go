@@ -35,11 +35,13 @@ func (e *Engine) routes() Handler {
 		{"stop", isCommand("stop"), e.stopCommand},
 		{"privacy", isCommand("privacy"), e.privacy},
 		{"forget", isCommand("forget"), e.forgetCommand},
+		{"reminders", isCommand("reminders"), e.remindersCommand},
 		{"staff command", isStaffCommand, e.staffCommand},
 		{"unknown command", isKind(KindCommand), e.unknownCommand},
 		{"button", isKind(KindButton), e.press},
 		{"talking", inState(StateTalk), e.talkInput},
 		{"composing", inState(StateCompose), e.composeInput},
+		{"reminder date", inStateTyping(StateReminderDate), e.reminderText},
 		{"text", isKind(KindText), e.typed},
 		{"other", isKind(KindOther), e.unsupported},
 	}
@@ -55,6 +57,12 @@ func (e *Engine) routes() Handler {
 
 func inState(st State) func(*Request) bool {
 	return func(r *Request) bool { return r.Session.State == st }
+}
+
+// inStateTyping matches typed text in state st; anything else the person
+// sends there is handled as anywhere else.
+func inStateTyping(st State) func(*Request) bool {
+	return func(r *Request) bool { return r.Session.State == st && r.Event.Kind == KindText }
 }
 
 func isGroup(r *Request) bool { return r.Event.Group }

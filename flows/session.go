@@ -29,11 +29,12 @@ const (
 type State string
 
 const (
-	StateNone       State = ""
-	StateChooseLang State = "ol" // onboarding: choose a language
-	StateChooseRole State = "or" // onboarding: choose worker or official
-	StateTalk       State = "ht" // talking to staff: typed text goes to the case in Data
-	StateCompose    State = "sb" // staff composing a broadcast: typed text goes to the draft
+	StateNone         State = ""
+	StateChooseLang   State = "ol" // onboarding: choose a language
+	StateChooseRole   State = "or" // onboarding: choose worker or official
+	StateTalk         State = "ht" // talking to staff: typed text goes to the case in Data
+	StateCompose      State = "sb" // staff composing a broadcast: typed text goes to the draft
+	StateReminderDate State = "rd" // a reminder's date picker is on screen: a typed date is for the kind in Data
 )
 
 // Session is everything the bot remembers about one chat. Keep it small: it is

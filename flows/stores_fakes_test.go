@@ -303,6 +303,63 @@ func (m *memInsights) Report(_ context.Context, today flows.Day) (flows.InsightR
 	return rep, nil
 }
 
+// memReminders keeps reminders and their languages per chat.
+type memReminders struct {
+	mu   sync.Mutex
+	m    map[int64]map[flows.ReminderKind]flows.Day
+	lang map[int64]string
+}
+
+func newMemReminders() *memReminders {
+	return &memReminders{m: map[int64]map[flows.ReminderKind]flows.Day{}, lang: map[int64]string{}}
+}
+
+func (s *memReminders) Set(_ context.Context, chat int64, r flows.Reminder, lang string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[chat] == nil {
+		s.m[chat] = map[flows.ReminderKind]flows.Day{}
+	}
+	s.m[chat][r.Kind], s.lang[chat] = r.Date, lang
+	return nil
+}
+
+func (s *memReminders) List(_ context.Context, chat int64) ([]flows.Reminder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []flows.Reminder
+	for _, k := range flows.ReminderKinds {
+		if d, ok := s.m[chat][k]; ok {
+			out = append(out, flows.Reminder{Kind: k, Date: d})
+		}
+	}
+	return out, nil
+}
+
+func (s *memReminders) Delete(_ context.Context, chat int64, k flows.ReminderKind) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m[chat], k)
+	return nil
+}
+
+func (s *memReminders) SetLang(_ context.Context, chat int64, lang string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m[chat]) > 0 {
+		s.lang[chat] = lang
+	}
+	return nil
+}
+
+func (s *memReminders) Forget(_ context.Context, chat int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, chat)
+	delete(s.lang, chat)
+	return nil
+}
+
 // memFeedback counts votes per page, as the Redis one does.
 type memFeedback struct {
 	mu    sync.Mutex

@@ -24,13 +24,15 @@ func TestCluster(t *testing.T) {
 		}, flowstest.Options{CancelledContextFails: true})
 	})
 	// The stores whose commands span slots ({case} and {<chat>}, staff and
-	// its log, stats and the unanswered questions) run their suites here too.
+	// its log, stats and the unanswered questions, {rem} and {<chat>}) run
+	// their suites here too.
 	onCluster := func(t testing.TB) (redis.UniversalClient, string) { return redistest.ClientAt(t, spec) }
 	t.Run("Subscribers", func(t *testing.T) { testSubscribers(t, onCluster) })
 	t.Run("Roster", func(t *testing.T) { testRoster(t, onCluster) })
 	t.Run("Cases", func(t *testing.T) { testCases(t, onCluster) })
 	t.Run("Insights", func(t *testing.T) { testInsights(t, onCluster) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, onCluster) })
+	t.Run("Reminders", func(t *testing.T) { testReminders(t, onCluster) })
 	t.Run("UpdateJournal", func(t *testing.T) {
 		client, prefix := redistest.ClientAt(t, spec)
 		journalSteps(t, redisstore.NewUpdates(client, prefix))

@@ -25,6 +25,9 @@ import "strconv"
 //	P{case}:open                 set     numbers of open cases; members whose hash expired are removed lazily
 //	P{<chat>}:case               string  the chat's open case number; EX case TTL + 1 min; checked against P{case}:<n>
 //	P{<chat>}:cases              set     every case number of the chat, for /forget; EX case TTL + 1 min
+//	P{<chat>}:r                  hash    the chat's reminders: kind (flows.ReminderKind) -> date 2006-01-02; l -> language
+//	P{rem}:due                   zset    "<chat>:<kind>" -> Unix seconds of the reminder's next message (service clock)
+//	P{rem}:flight                zset    "<chat>:<kind>:<due unix>|<token>" -> lease deadline (Unix ms, Redis clock): claimed, not yet sent
 //	P{bc}:...                    broadcast jobs, owned by bot/broadcast (see its doc)
 //	P{upd}:offset                string  where polling resumes (next getUpdates offset); EX 7 days
 //	P{upd}:journal               hash    update id -> raw update JSON: accepted, not handled yet
@@ -82,6 +85,15 @@ func (k Keys) ChatCase(chatID int64) string {
 func (k Keys) ChatCases(chatID int64) string {
 	return k.chat(chatID) + ":cases"
 }
+
+// Reminders is the key of the chat's reminders.
+func (k Keys) Reminders(chatID int64) string {
+	return k.chat(chatID) + ":r"
+}
+
+// Reminder builds a key of the reminder schedule; they share one hash tag so
+// that claiming is one script on one cluster slot.
+func (k Keys) Reminder(suffix string) string { return k.Prefix + "{rem}:" + suffix }
 
 // Subscribers is the key of the subscriber hash. It names chats, so it is
 // kept out of stats and deleted from by /forget.

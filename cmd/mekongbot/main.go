@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Exit codes.
@@ -36,6 +37,17 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Now is the clock schedules (reminders, broadcasts) follow; nil:
+	// time.Now. Tests move it to make a reminder due.
+	Now func() time.Time
+}
+
+// clock is env.Now, or time.Now.
+func (env Env) clock() func() time.Time {
+	if env.Now == nil {
+		return time.Now
+	}
+	return env.Now
 }
 
 const usage = `usage:

@@ -9,6 +9,7 @@ import (
 	"mekongbot/bot"
 	"mekongbot/bot/broadcast"
 	"mekongbot/bot/redisstore"
+	"mekongbot/bot/reminders"
 	"mekongbot/flows"
 )
 
@@ -24,7 +25,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	log := newLogger(env.Stderr, cfg.LogLevel)
 	a, err := openApp(ctx, appConfig{
 		RedisURL: cfg.RedisURL, Prefix: cfg.KeyPrefix, SessionTTL: cfg.SessionTTL,
-		Admins: cfg.AdminList(), StaffChat: cfg.StaffChatID, StaffLang: cfg.StaffLang,
+		Admins: cfg.AdminList(), StaffChat: cfg.StaffChatID, StaffLang: cfg.StaffLang, Now: env.clock(),
 	}, log, env.Stderr)
 	if err != nil {
 		return err
@@ -45,6 +46,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		Engine:        a.engine,
 		Limits:        bot.SendLimits{PerSecond: cfg.SendRate, PerChat: 1, ChatBurst: 3},
 		Subscribers:   a.subs,
+		Reminders:     a.reminders,
 		Spent:         budget.Consume,
 		Log:           log,
 		LogKey:        logKey(cfg.LogHashKey),
@@ -61,7 +63,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	})
 	runner, err := broadcast.NewRunner(broadcast.Config{
 		Redis: a.redis, Prefix: cfg.KeyPrefix, Sender: b.Sender(), Texts: broadcastTexts{a.engine},
-		Gone: bot.IsGone, Subscribers: a.subs, Budget: budget, Log: log,
+		Gone: bot.IsGone, Subscribers: a.subs, Budget: budget, Now: env.clock(), Log: log,
 		Delivered: func(sent bool) {
 			if sent {
 				m.BroadcastSent()
@@ -73,6 +75,13 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	reminder, err := reminders.NewRunner(reminders.Config{
+		Store: a.reminders, Sender: b.Sender(), Message: a.engine.ReminderMessage,
+		Gone: bot.IsGone, Budget: budget, Now: env.clock(), Log: log,
+	})
+	if err != nil {
+		return err
+	}
 	stopHTTP, err := serveHTTP(ctx, cfg, a, b, m, log)
 	if err != nil {
 		return err
@@ -80,7 +89,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	defer stopHTTP()
 	log.Info("mekongbot starting", "listen", cfg.ListenAddr, "webhook", cfg.WebhookURL != "",
 		"languages", len(a.text.Languages()), "pages", len(a.catalog.IDs()))
-	return runBoth(ctx, b.Run, runner.Run)
+	return runAll(ctx, b.Run, runner.Run, reminder.Run)
 }
 
 func floodLimits(rate float64) bot.FloodLimits {
@@ -96,20 +105,25 @@ func webhook(cfg ServeConfig) *bot.Webhook {
 	return &bot.Webhook{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret}
 }
 
-// runBoth runs the bot and the broadcast runner until ctx ends or one of
-// them fails; a failure stops the other. It returns the first error.
-func runBoth(ctx context.Context, first, second func(context.Context) error) error {
+// runAll runs the bot and the broadcast and reminder runners until ctx
+// ends or one of them returns; that stops the others. It returns their
+// errors joined.
+func runAll(ctx context.Context, runs ...func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 2)
-	for _, run := range []func(context.Context) error{first, second} {
+	errs := make(chan error, len(runs))
+	for _, run := range runs {
 		go func() {
 			err := run(ctx)
 			cancel()
 			errs <- err
 		}()
 	}
-	return errors.Join(<-errs, <-errs)
+	var all []error
+	for range runs {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
 }
 
 // broadcastTexts words broadcasts with the flows engine, so that recipients

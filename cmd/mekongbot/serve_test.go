@@ -24,10 +24,16 @@ type runningBot struct {
 // startServe runs the real serve command with env until stop is called.
 func startServe(t *testing.T, env map[string]string) *runningBot {
 	t.Helper()
+	return startServeAt(t, env, nil)
+}
+
+// startServeAt is startServe on the clock now (nil: time.Now).
+func startServeAt(t *testing.T, env map[string]string, now func() time.Time) *runningBot {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rb := &runningBot{cancel: cancel, done: make(chan int, 1), logs: &syncBuffer{}}
 	e := Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: rb.logs,
-		Getenv: func(k string) string { return env[k] }}
+		Getenv: func(k string) string { return env[k] }, Now: now}
 	go func() { rb.done <- run(ctx, []string{"serve"}, e) }()
 	t.Cleanup(func() { rb.stop(t) })
 	return rb

@@ -10,7 +10,7 @@ import (
 // the locale message that describes it.
 var (
 	publicCommands = []struct{ name, msg string }{
-		{"menu", "CmdMenu"}, {"checklist", "CmdChecklist"}, {"jobcheck", "CmdJobCheck"},
+		{"menu", "CmdMenu"}, {"checklist", "CmdChecklist"}, {"jobcheck", "CmdJobCheck"}, {"reminders", "CmdReminders"},
 		{"search", "CmdSearch"}, {"language", "CmdLanguage"},
 		{"settings", "CmdSettings"}, {"help", "CmdHelp"}, {"privacy", "CmdPrivacy"}, {"forget", "CmdForget"},
 	}

@@ -19,13 +19,14 @@ import (
 // app is what both serve and chat are built on: content, strings, the Redis
 // client, the stores and the flows engine.
 type app struct {
-	catalog  *content.Catalog
-	text     *locales.Bundle
-	redis    redis.UniversalClient
-	subs     *redisstore.Subscribers
-	insights *redisstore.Insights
-	engine   *flows.Engine
-	close    func()
+	catalog   *content.Catalog
+	text      *locales.Bundle
+	redis     redis.UniversalClient
+	subs      *redisstore.Subscribers
+	insights  *redisstore.Insights
+	reminders *redisstore.Reminders
+	engine    *flows.Engine
+	close     func()
 }
 
 // appConfig is what openApp needs from the command's configuration.
@@ -36,6 +37,7 @@ type appConfig struct {
 	Admins     []int64 // fixed staff (BOT_ADMIN_IDS)
 	StaffChat  int64
 	StaffLang  string
+	Now        func() time.Time // the service clock; nil: time.Now
 }
 
 // openApp loads content and strings and connects to Redis; with no
@@ -53,8 +55,12 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 	if err != nil {
 		return nil, err
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	a := &app{catalog: catalog, text: text, redis: client, close: closeRedis,
-		subs: redisstore.NewSubscribers(client, c.Prefix), insights: redisstore.NewInsights(client, c.Prefix)}
+		subs: redisstore.NewSubscribers(client, c.Prefix), insights: redisstore.NewInsights(client, c.Prefix),
+		reminders: redisstore.NewReminders(client, c.Prefix, c.Now)}
 	a.engine = flows.NewEngine(flows.Config{
 		Store:       redisstore.New(client, c.Prefix, c.SessionTTL),
 		Catalog:     catalog,
@@ -65,12 +71,14 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 		Insights:    a.insights,
 		Feedback:    redisstore.NewFeedback(client, c.Prefix),
 		Subscribers: a.subs,
-		Broadcasts:  broadcast.NewStore(client, c.Prefix, time.Now),
+		Broadcasts:  broadcast.NewStore(client, c.Prefix, c.Now),
 		Drafts:      redisstore.NewDrafts(client, c.Prefix),
 		Roster:      redisstore.NewRoster(client, c.Prefix, c.Admins, log),
 		Cases:       redisstore.NewCases(client, c.Prefix, 0),
 		StaffChat:   c.StaffChat,
 		StaffLang:   c.StaffLang,
+		Reminders:   a.reminders,
+		Now:         c.Now,
 		Log:         log,
 	})
 	a.close = a.runInBackground(ctx, log, closeRedis)
