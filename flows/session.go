@@ -120,96 +120,127 @@ func (s *Session) MarkHandled(ev Event) {
 }
 
 // Encode writes the session in its compact stored form, numbers in base 36:
-// version|lang|role|page|back,stack|state|data|country|day|checklist|lastupdate|lastpress
+//
+//	version|lang|role|page|back,stack|lastupdate|lastpress|day|country|checklist|state|data
+//
+// lastpress is written as its distance from lastupdate (with a '-' when
+// below it), which takes two or three characters where the id takes six.
+// Empty fields at the end are left out: the ones most people never fill
+// come last. Redis keeps a string of up to 44 bytes in one allocation with
+// its header, so the common session (a page, its way back, both update ids
+// and the day) is kept under that (see redisstore's TestSessionMemoryUsage).
 func (s Session) Encode() string {
 	var b strings.Builder
 	b.Grow(40 + len(s.Lang) + len(s.Page) + len(s.Data) + len(s.Country) + 12*len(s.Back))
 	b.WriteString(strconv.Itoa(SchemaVersion))
-	b.WriteByte('|')
-	b.WriteString(s.Lang)
-	b.WriteByte('|')
-	if s.Role != RoleUnknown {
-		b.WriteByte(byte(s.Role))
-	}
-	b.WriteByte('|')
-	b.WriteString(s.Page)
-	b.WriteByte('|')
-	for i, p := range s.Back {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(p)
-	}
-	b.WriteByte('|')
-	b.WriteString(string(s.State))
-	b.WriteByte('|')
-	writeWithout(&b, s.Data, '|')
-	b.WriteByte('|')
-	b.WriteString(s.Country)
-	for _, n := range [...]int64{int64(s.Day), int64(s.Checklist), s.LastUpdate, s.LastPress} {
+	var buf [20]byte
+	field := func(f []byte) {
 		b.WriteByte('|')
-		writeBase36(&b, n)
+		b.Write(f)
 	}
-	return b.String()
+	field([]byte(s.Lang))
+	if s.Role != RoleUnknown {
+		field([]byte{byte(s.Role)})
+	} else {
+		field(nil)
+	}
+	field([]byte(s.Page))
+	field([]byte(strings.Join(s.Back, ",")))
+	field(base36(buf[:0], s.LastUpdate))
+	if s.LastPress != 0 {
+		field(strconv.AppendInt(buf[:0], s.LastPress-s.LastUpdate, 36))
+	} else {
+		field(nil)
+	}
+	field(base36(buf[:0], int64(s.Day)))
+	field([]byte(s.Country))
+	field(base36(buf[:0], int64(s.Checklist)))
+	field([]byte(s.State))
+	field([]byte(strings.ReplaceAll(s.Data, "|", "")))
+	return strings.TrimRight(b.String(), "|")
 }
 
-// writeWithout writes s without any c in it.
-func writeWithout(b *strings.Builder, s string, c byte) {
-	for {
-		i := strings.IndexByte(s, c)
-		if i < 0 {
-			b.WriteString(s)
-			return
-		}
-		b.WriteString(s[:i])
-		s = s[i+1:]
-	}
-}
-
-// writeBase36 writes n compactly; 0 is the empty string.
-func writeBase36(b *strings.Builder, n int64) {
+// base36 appends n compactly to buf; 0 is nothing.
+func base36(buf []byte, n int64) []byte {
 	if n == 0 {
-		return
+		return buf
 	}
-	var buf [16]byte
-	b.Write(strconv.AppendInt(buf[:0], n, 36))
+	return strconv.AppendInt(buf, n, 36)
 }
 
-// sessionFields is the number of fields Encode writes.
+// sessionFields is the number of fields Encode writes at most.
 const sessionFields = 12
 
 // DecodeSession reads what Encode wrote, and the sessions of versions 1
-// (without country and day, in decimal), 2 (day in decimal) and 3 (without
-// lastpress).
+// (without country and day, in decimal), 2 (day in decimal) and 3 (fields in
+// another order, without lastpress).
 func DecodeSession(raw string) (Session, error) {
 	var f [sessionFields]string
 	n := splitFields(raw, f[:])
-	dayBase := 36
 	switch {
-	case n == 7 && f[0] == "1", n == 9 && f[0] == "2":
-		dayBase = 10
-	case n == 11 && f[0] == "3":
-	case n != sessionFields:
-		return Session{}, fmt.Errorf("decode session: %d fields, want %d", n, sessionFields)
-	case f[0] != strconv.Itoa(SchemaVersion):
-		return Session{}, fmt.Errorf("decode session: schema version %q, want %d", f[0], SchemaVersion)
+	case n <= sessionFields && f[0] == strconv.Itoa(SchemaVersion):
+		return decodeV4(f)
+	case n == 7 && f[0] == "1", n == 9 && f[0] == "2", n == 11 && f[0] == "3":
+		return decodeOld(f)
+	case n > sessionFields || n < 7:
+		return Session{}, fmt.Errorf("decode session: %d fields", n)
 	}
-	s := Session{Lang: f[1], Page: f[3], State: State(f[5]), Data: f[6], Country: f[7]}
-	day, err1 := parseNumber(f[8], dayBase, 32)
-	checklist, err2 := parseNumber(f[9], 36, 32)
-	last, err3 := parseNumber(f[10], 36, 63)
-	press, err4 := parseNumber(f[11], 36, 63)
+	return Session{}, fmt.Errorf("decode session: schema version %q, want %d", f[0], SchemaVersion)
+}
+
+func decodeV4(f [sessionFields]string) (Session, error) {
+	s := Session{Lang: f[1], Page: f[3], Back: splitBack(f[4]), Country: f[8], State: State(f[10]), Data: f[11]}
+	s.Role = decodeRole(f[2])
+	last, err1 := parseNumber(f[5], 36, 63)
+	day, err2 := parseNumber(f[7], 36, 32)
+	checklist, err3 := parseNumber(f[9], 36, 32)
+	var err4 error
+	if f[6] != "" {
+		var d int64
+		d, err4 = strconv.ParseInt(f[6], 36, 64)
+		if s.LastPress = last + d; err4 == nil && (d == 0 || s.LastPress <= 0) {
+			err4 = fmt.Errorf("last press %q off %d", f[6], last)
+		}
+	}
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return Session{}, fmt.Errorf("decode session: %w", err)
 	}
-	s.Day, s.Checklist, s.LastUpdate, s.LastPress = Day(day), uint32(checklist), last, press
-	if len(f[2]) == 1 {
-		s.Role = Role(f[2][0])
-	}
-	if f[4] != "" {
-		s.Back = strings.Split(f[4], ",")
-	}
+	s.LastUpdate, s.Day, s.Checklist = last, Day(day), uint32(checklist)
 	return s, nil
+}
+
+// decodeOld reads versions 1 to 3:
+// version|lang|role|page|back,stack|state|data|country|day|checklist|lastupdate
+// (1 ends after data, 2 after day; both wrote the day in decimal).
+func decodeOld(f [sessionFields]string) (Session, error) {
+	dayBase := 36
+	if f[0] != "3" {
+		dayBase = 10
+	}
+	s := Session{Lang: f[1], Page: f[3], Back: splitBack(f[4]), State: State(f[5]), Data: f[6], Country: f[7]}
+	s.Role = decodeRole(f[2])
+	day, err1 := parseNumber(f[8], dayBase, 32)
+	checklist, err2 := parseNumber(f[9], 36, 32)
+	last, err3 := parseNumber(f[10], 36, 63)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return Session{}, fmt.Errorf("decode session: %w", err)
+	}
+	s.Day, s.Checklist, s.LastUpdate = Day(day), uint32(checklist), last
+	return s, nil
+}
+
+func decodeRole(f string) Role {
+	if len(f) == 1 {
+		return Role(f[0])
+	}
+	return RoleUnknown
+}
+
+func splitBack(f string) []string {
+	if f == "" {
+		return nil
+	}
+	return strings.Split(f, ",")
 }
 
 // splitFields cuts raw at each '|' into f and returns how many fields it
