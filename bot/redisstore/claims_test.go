@@ -231,4 +231,3 @@ func TestCommitFailureFreesTheChat(t *testing.T) {
 		t.Errorf("claim after a failed commit: %v", err)
 	}
 }
-
