@@ -19,25 +19,6 @@ import (
 // housekeeping are commands that are not part of handling an update.
 var housekeeping = map[string]bool{"info": true, "ping": true, "config": true, "client": true, "hello": true, "select": true, "memory": true}
 
-// commandCalls sums INFO commandstats, leaving out housekeeping commands.
-func commandCalls(t *testing.T, c *redis.Client) int {
-	t.Helper()
-	info, err := c.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, line := range strings.Split(info, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
-		if !ok || housekeeping[strings.Split(name, "|")[0]] {
-			continue
-		}
-		n, _ := strconv.Atoi(strings.Split(rest, ",")[0])
-		total += n
-	}
-	return total
-}
-
 // TestRedisRoundTripsAndSessionSize measures, on a Redis of its own, the
 // Redis cost of an update on the common path (a known person pressing a
 // button) in polling mode, alone and in a batch, and the memory of one
