@@ -191,12 +191,7 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 			b.log.Warn("answer button", "err", Redact(err, b.cfg.Token))
 		}
 	}
-	sent := false
-	deliver := func(replies []flows.Reply) {
-		sent = true
-		b.deliver(ctx, ev, replies)
-	}
-	replies, err := b.cfg.Engine.ProcessSend(ctx, ev, deliver)
+	replies, err := b.cfg.Engine.Process(ctx, ev)
 	if errors.Is(err, flows.ErrHandled) {
 		b.cfg.Metrics.duplicate() // a redelivery: answered already
 		return
@@ -207,17 +202,7 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 	if err != nil {
 		b.log.Error("handle update", "user", b.userHash(ev.UserID), "kind", ev.Kind, "err", err)
 	}
-	if len(replies) > 0 && !sent {
-		b.deliver(ctx, ev, replies) // the apology
-	}
-	b.log.Debug("update handled", "user", b.userHash(ev.UserID), "kind", ev.Kind, "took", time.Since(start))
-}
-
-// deliver sends the replies to an event; a relay that could not be
-// delivered (to the staff chat, or a staff answer to a person) is followed
-// by the apology instead of being confirmed.
-func (b *Bot) deliver(ctx context.Context, ev flows.Event, replies []flows.Reply) {
-	err := b.send.Deliver(ctx, ev.ChatID, ev.MessageID, replies)
+	err = b.send.Deliver(ctx, ev.ChatID, ev.MessageID, replies)
 	if errors.Is(err, ErrRelayFailed) {
 		// Not "sent to the team": say it failed, so the person can try again.
 		err = errors.Join(err, b.send.Deliver(ctx, ev.ChatID, 0, b.cfg.Engine.Apology(ev)))
@@ -225,6 +210,7 @@ func (b *Bot) deliver(ctx context.Context, ev flows.Event, replies []flows.Reply
 	if err != nil {
 		b.log.Error("send reply", "user", b.userHash(ev.UserID), "err", Redact(err, b.cfg.Token))
 	}
+	b.log.Debug("update handled", "user", b.userHash(ev.UserID), "kind", ev.Kind, "took", time.Since(start))
 }
 
 // memberChanged unsubscribes a person who blocked the bot (or a group that

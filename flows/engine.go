@@ -137,41 +137,25 @@ var ErrHandled = errors.New("event handled before")
 const maxConflicts = 3
 
 // Process handles one event for its chat: claim the session, run the
-// handlers, commit the session (or delete it after /forget), and return the
-// replies to send. The store keeps the chat's events apart across processes
-// (a lock) or detects when they met (a conflict at Commit), so Process may
-// be called for one chat from several processes at once; within one process
-// the caller still hands it a chat's events one at a time, in order.
+// handlers, commit the session (or delete it after /forget). The store keeps
+// the chat's events apart across processes (a lock) or detects when they
+// met (a conflict at Commit), so Process may be called for one chat from
+// several processes at once; within one process the caller still hands it a
+// chat's events one at a time, in order.
 //
-// On a conflict the event is handled again on the fresh session, and only
-// that run's replies are returned. What the first run did to other stores
-// can happen twice: counts (the activity HyperLogLog does not mind; page
-// opens may count once more) and writes that set a value (subscription,
-// language, draft, case state) are simply written again.
+// On a conflict the event is handled again on the fresh session. Replies
+// are returned only after the commit, so nobody sees the first run; what it
+// did to other stores can happen twice: counts (Insights, page opens) may
+// count once more, and writes that set a value (subscription, language,
+// draft, case state) are simply written again. None of them is a message to
+// a person: those are replies.
 //
 // On failure it returns a localized apology to send together with the error
 // to log; the session is then left as it was. An event handled before
 // returns ErrHandled and no replies.
 func (e *Engine) Process(ctx context.Context, ev Event) ([]Reply, error) {
-	return e.process(ctx, ev, nil)
-}
-
-// ProcessSend is Process for a caller that must not lose a reply to a crash:
-// send gets the replies after the handlers ran and before the session is
-// committed. A crash in between makes the event run again (the journal
-// replays it, or Telegram sends it again), answering twice rather than not
-// at all: the session does not record it as handled yet. The price is the
-// rare conflict (the store lost its lock, or another process wrote the chat
-// behind a cache): send is then called again with the second run's replies.
-// ProcessSend returns what Process does, minus the replies; send is not
-// called for an apology.
-func (e *Engine) ProcessSend(ctx context.Context, ev Event, send func([]Reply)) ([]Reply, error) {
-	return e.process(ctx, ev, send)
-}
-
-func (e *Engine) process(ctx context.Context, ev Event, send func([]Reply)) ([]Reply, error) {
 	for attempt := 1; ; attempt++ {
-		replies, err := e.processOnce(ctx, ev, send)
+		replies, err := e.processOnce(ctx, ev)
 		if !errors.Is(err, ErrConflict) {
 			return replies, err
 		}
@@ -181,7 +165,7 @@ func (e *Engine) process(ctx context.Context, ev Event, send func([]Reply)) ([]R
 	}
 }
 
-func (e *Engine) processOnce(ctx context.Context, ev Event, send func([]Reply)) ([]Reply, error) {
+func (e *Engine) processOnce(ctx context.Context, ev Event) ([]Reply, error) {
 	c, err := e.store.Claim(ctx, ev.ChatID)
 	if err != nil {
 		return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
@@ -195,21 +179,13 @@ func (e *Engine) processOnce(ctx context.Context, ev Event, send func([]Reply)) 
 		e.store.Abandon(ctx, c)
 		return e.apology(ev, c.Session), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
 	}
-	replies := r.replies
-	if send != nil {
-		send(replies)
-		replies = nil
-	}
 	if err := e.persist(ctx, c, r); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return nil, err
 		}
-		if send == nil {
-			replies = e.apology(ev, c.Session)
-		}
-		return replies, fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
+		return e.apology(ev, c.Session), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
 	}
-	return replies, nil
+	return r.replies, nil
 }
 
 // persist commits the session (or deletes it after /forget), counting the

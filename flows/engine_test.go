@@ -3,7 +3,6 @@ package flows_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -340,42 +339,4 @@ type conflictingStore struct{ *racingStore }
 
 func (conflictingStore) Commit(context.Context, flows.Claim, flows.Session) error {
 	return flows.ErrConflict
-}
-
-// orderStore notes whether the replies were sent when the session is
-// committed.
-type orderStore struct {
-	*racingStore
-	sent      *int
-	atCommits []int
-}
-
-func (s *orderStore) Commit(ctx context.Context, c flows.Claim, sess flows.Session) error {
-	s.atCommits = append(s.atCommits, *s.sent)
-	return s.racingStore.Commit(ctx, c, sess)
-}
-
-// TestProcessSendSendsBeforeTheCommit: a crash between the two must leave
-// the event unrecorded (so it runs again) rather than recorded and
-// unanswered; on a conflict the second run's replies are sent too.
-func TestProcessSendSendsBeforeTheCommit(t *testing.T) {
-	sent := 0
-	racing := &racingStore{MemStore: flows.NewMemStore()}
-	store := &orderStore{racingStore: racing, sent: &sent}
-	mustSave(t, racing.MemStore, worker)
-	racing.meddle = func() { mustSave(t, racing.MemStore, onFees) }
-	e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}})
-	ev := press(flows.ActOpen, "pre")
-	ev.UpdateID = 90
-	var titles []string
-	replies, err := e.ProcessSend(context.Background(), ev, func(r []flows.Reply) {
-		sent++
-		titles = append(titles, r[0].Title)
-	})
-	if err != nil || len(replies) != 0 {
-		t.Fatalf("ProcessSend = %+v, %v; want nothing left to send, no error", replies, err)
-	}
-	if fmt.Sprint(store.atCommits) != "[1 2]" || fmt.Sprint(titles) != "[km:T:pre km:T:pre]" {
-		t.Errorf("sent %v, with %v sends done at each commit; want each run's replies sent before its commit", titles, store.atCommits)
-	}
 }

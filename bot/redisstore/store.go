@@ -66,8 +66,7 @@ func ChatLocks() Option { return func(s *Store) { s.locks = true } }
 
 const (
 	// lockTTL bounds how long a claim holds its chat's lock: far longer than
-	// handling and sending the replies take (a few Redis calls and one or
-	// two Telegram calls; the sender's per-chat limit allows three at once).
+	// handling takes (a few Redis calls; replies are sent after the Commit).
 	lockTTL = 15 * time.Second
 	// lockRetryMax caps the pause between tries for a busy lock.
 	lockRetryMax = 20 * time.Millisecond
