@@ -212,6 +212,10 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 		}
 	}
 	replies, err := b.cfg.Engine.Process(ctx, ev)
+	if errors.Is(err, flows.ErrHandled) {
+		b.cfg.Metrics.duplicate() // a redelivery: answered already
+		return
+	}
 	if err != nil && retryLater(ctx, err) {
 		return // the session store failed: handled again when Redis answers, not apologised for
 	}

@@ -102,6 +102,29 @@ func (g *floodGate) admit(ctx context.Context, key int64, job, note, drop func()
 	return nil
 }
 
+// check is the flood limit for the webhook, where Telegram holds what
+// waits: it takes a token for the chat and returns 0, or says how long the
+// update should wait and whether the person is due a note (once a
+// minute). Telegram sends the chat nothing newer meanwhile, so holding an
+// update there keeps the chat's order as holding it here does.
+func (g *floodGate) check(key int64) (wait time.Duration, note bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.chat(key)
+	if c.lim.Allow() {
+		return 0, false
+	}
+	r := c.lim.Reserve()
+	wait = r.Delay()
+	r.Cancel() // the update comes back after wait and takes its token then
+	if note = time.Since(c.noted) >= noteEvery; note {
+		c.noted = time.Now()
+		g.metrics.floodEvent("note")
+	}
+	g.metrics.floodEvent("delayed")
+	return max(wait, time.Second), note
+}
+
 // release submits the chat's held jobs one per token, in order. The chat
 // stays "releasing" until the last one is submitted, so a newer update can
 // never overtake a held one.

@@ -53,6 +53,21 @@ func (s *switchStore) Save(ctx context.Context, chat int64, sess flows.Session) 
 	return s.MemStore.Save(ctx, chat, sess)
 }
 
+func (s *switchStore) Claim(ctx context.Context, chat int64) (flows.Claim, error) {
+	s.loads.Add(1)
+	if s.down.Load() {
+		return flows.Claim{ChatID: chat}, errDown
+	}
+	return s.MemStore.Claim(ctx, chat)
+}
+
+func (s *switchStore) Commit(ctx context.Context, c flows.Claim, sess flows.Session) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.MemStore.Commit(ctx, c, sess)
+}
+
 // rig is a Bot running against the fake Bot API, with switches for Redis.
 type rig struct {
 	api         *telegramtest.Server

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,25 +28,25 @@ const (
 	SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 	// MaxWebhookBody bounds one request; a real update is a few kilobytes.
 	MaxWebhookBody = 1 << 20
-	// webhookQueueWait bounds how long a request waits for room in a full
-	// queue; then it is answered 503 and Telegram sends it again later.
-	webhookQueueWait = 10 * time.Second
+	// webhookHandleWait bounds handling one update in its request: waiting
+	// for the chat's lock (another process handling it, or one that died
+	// holding it: 15 s at most), handling, and sending the replies.
+	webhookHandleWait = time.Minute
 )
 
-// webhookIntake connects webhook requests to the intake of a running bot.
+// webhookIntake connects webhook requests to a running bot.
 type webhookIntake struct {
-	mu   sync.RWMutex // requests read-lock it while they accept; close locks it
-	in   *intake
-	stop context.Context // the bot's run: queueing gives up when it ends
+	mu sync.RWMutex // requests read-lock it while they handle an update; close locks it
+	in *intake
 }
 
-func (h *webhookIntake) open(ctx context.Context, in *intake) {
+func (h *webhookIntake) open(in *intake) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.in, h.stop = in, ctx
+	h.in = in
 }
 
-// close stops taking updates and waits for requests still accepting one.
+// close stops taking updates and waits for requests still handling one.
 func (h *webhookIntake) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -52,21 +54,36 @@ func (h *webhookIntake) close() {
 }
 
 // WebhookHandler serves Telegram's webhook requests: POST the update as JSON
-// with the secret header. The answer is
+// with the secret header. The update is handled in the request, and the
+// answer is
 //
 //	401 without the right secret (nothing read or handled),
 //	413 for a body over MaxWebhookBody, 400 for one that is no update,
-//	503 when the bot is not running or Redis is away (Telegram retries),
-//	200 once the update is accepted: journalled in Redis, so that a crash
-//	    after the answer replays it, and queued for its chat's worker (or
-//	    held by the flood limit). Handling it comes after the answer.
+//	503 when the bot is not running or Redis is away,
+//	429 with Retry-After when the chat is over its flood limit,
+//	200 once the update is handled and its replies sent.
 //
-// Updates the bot ignores, and updates it has handled before, are answered
-// 200 too, or Telegram would send them again.
+// Updates the bot ignores, and updates it handled before, are answered 200
+// too, or Telegram would send them again.
+//
+// Telegram keeps an update until it is answered 2xx, and sends it again
+// after a failure or a timeout, after the Retry-After seconds when the
+// answer has one (telegram-bot-api's WebhookActor::on_update_error reads
+// the header, up to an hour). Until then it sends no later update of the
+// same queue: WebhookActor sends one update per queue at a time, and
+// Client.cpp queues a chat's messages together and a person's button presses
+// together. So answering only after the replies are sent keeps each chat's
+// order without a journal of our own: an update not answered 200 is
+// Telegram's to send again, and one handled before is known from its
+// session (flows.Session.Handled). Several processes can take the requests
+// of one bot: the session store's chat lock keeps one chat's updates apart.
 func (b *Bot) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		code := b.receive(w, r)
+		code, retryAfter := b.receive(w, r)
 		b.cfg.Metrics.webhookAnswer(code)
+		if retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		}
 		if code == http.StatusOK {
 			w.WriteHeader(code)
 			return
@@ -75,22 +92,23 @@ func (b *Bot) WebhookHandler() http.Handler {
 	})
 }
 
-func (b *Bot) receive(w http.ResponseWriter, r *http.Request) int {
+func (b *Bot) receive(w http.ResponseWriter, r *http.Request) (code, retryAfter int) {
 	if b.cfg.Webhook == nil || !validSecret(r.Header.Get(SecretHeader), b.cfg.Webhook.Secret) {
-		return http.StatusUnauthorized
+		return http.StatusUnauthorized, 0
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return http.StatusRequestEntityTooLarge
+		return http.StatusRequestEntityTooLarge, 0
 	case err != nil:
-		return http.StatusBadRequest
+		return http.StatusBadRequest, 0
 	}
-	if _, err := decodeUpdate(raw); err != nil {
-		return http.StatusBadRequest
+	u, err := decodeUpdate(raw)
+	if err != nil {
+		return http.StatusBadRequest, 0
 	}
-	return b.hook.accept(r.Context(), raw)
+	return b.hook.handle(u)
 }
 
 // validSecret compares in constant time, so that timing does not tell how
@@ -99,19 +117,55 @@ func validSecret(got, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-func (h *webhookIntake) accept(ctx context.Context, raw []byte) int {
+func (h *webhookIntake) handle(u tgbotapi.Update) (code, retryAfter int) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if h.in == nil {
-		return http.StatusServiceUnavailable
+		return http.StatusServiceUnavailable, 0
 	}
-	ctx, cancel := context.WithTimeout(ctx, webhookQueueWait)
+	// Not the request's context: once begun, an update is finished even if
+	// Telegram stops waiting (it then sends it again, and finds it handled).
+	ctx, cancel := context.WithTimeout(h.in.work, webhookHandleWait)
 	defer cancel()
-	defer context.AfterFunc(h.stop, cancel)()
-	if err := h.in.accept(ctx, []json.RawMessage{raw}, 0); err != nil {
-		return http.StatusServiceUnavailable
+	return h.in.handleNow(ctx, u)
+}
+
+// handleNow handles one update before returning, for the webhook: a flood
+// of one chat is answered 429 with the seconds to wait, a session store
+// failure while Redis answers pings is retried here a few times (then
+// apologised for, as in polling), and Redis being away is answered 503:
+// Telegram sends the update again later.
+func (in *intake) handleNow(ctx context.Context, u tgbotapi.Update) (code, retryAfter int) {
+	a := &attempt{}
+	key, job, ok := in.bot.jobFor(withAttempt(ctx, a), u)
+	if !ok {
+		return http.StatusOK, 0
 	}
-	return http.StatusOK
+	if in.flood != nil && u.InlineQuery == nil {
+		if wait, note := in.flood.check(key); wait > 0 {
+			if note {
+				in.floodNote(u)()
+			}
+			return http.StatusTooManyRequests, int(math.Ceil(wait.Seconds()))
+		}
+	}
+	in.bot.cfg.Metrics.update(updateKind(u))
+	start := time.Now()
+	for healthy := 0; ; healthy++ {
+		a.n++
+		a.retry, a.last = false, healthy >= maxHealthyRetries
+		job()
+		if !a.retry {
+			break
+		}
+		in.bot.cfg.Metrics.retried()
+		in.health.recheck()
+		if !in.health.ok(ctx) || sleep(ctx, backoff(healthy+1)) != nil {
+			return http.StatusServiceUnavailable, 0
+		}
+	}
+	in.bot.cfg.Metrics.handled(time.Since(start).Seconds())
+	return http.StatusOK, 0
 }
 
 // runWebhook registers the webhook and takes updates from WebhookHandler
@@ -120,7 +174,7 @@ func (b *Bot) runWebhook(ctx context.Context, in *intake) error {
 	if err := b.setWebhook(ctx); err != nil {
 		return err
 	}
-	b.hook.open(ctx, in)
+	b.hook.open(in)
 	b.log.Info("webhook set: receiving updates")
 	<-ctx.Done()
 	b.hook.close()

@@ -13,7 +13,7 @@ import (
 const hookSecret = "s3cret-Hook_1"
 
 // startWebhookRig runs a bot in webhook mode behind a local HTTP server.
-func startWebhookRig(t *testing.T) (*rig, *httptest.Server) {
+func startWebhookRig(t *testing.T, configure ...func(*Config)) (*rig, *httptest.Server) {
 	t.Helper()
 	var h atomic.Pointer[http.Handler]
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -24,7 +24,12 @@ func startWebhookRig(t *testing.T) (*rig, *httptest.Server) {
 		http.Error(w, "not yet", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(ts.Close)
-	r := startRig(t, func(c *Config) { c.Webhook = &Webhook{URL: ts.URL + "/tg/hook", Secret: hookSecret} })
+	r := startRig(t, func(c *Config) {
+		c.Webhook = &Webhook{URL: ts.URL + "/tg/hook", Secret: hookSecret}
+		for _, f := range configure {
+			f(c)
+		}
+	})
 	handler := r.bot.WebhookHandler()
 	h.Store(&handler)
 	r.api.WaitFor(t, func() bool { return r.api.WebhookURL() != "" }, 5*time.Second)
@@ -38,6 +43,13 @@ func messageUpdate(id int, chat int64, text string) string {
 
 func post(t *testing.T, url, secret, body string) int {
 	t.Helper()
+	code, _ := postFull(t, url, secret, body)
+	return code
+}
+
+// postFull posts like Telegram and returns the status and Retry-After.
+func postFull(t *testing.T, url, secret, body string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +62,7 @@ func post(t *testing.T, url, secret, body string) int {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header.Get("Retry-After")
 }
 
 func TestWebhookRequests(t *testing.T) {
@@ -119,15 +131,64 @@ func TestWebhookLikeTelegram(t *testing.T) {
 
 func TestWebhookAnswers503WhileRedisIsAway(t *testing.T) {
 	r, ts := startWebhookRig(t)
-	r.journalDown.Store(true)
+	r.storeDown.Store(true)
+	r.journalDown.Store(true) // pings fail too: Redis is away
 	if got := post(t, ts.URL+"/tg/hook", hookSecret, messageUpdate(2001, 51, "hi")); got != 503 {
 		t.Errorf("status %d while Redis is away, want 503", got)
 	}
+	if n := len(r.api.MessagesTo(51)); n != 0 {
+		t.Errorf("chat 51 got %d messages while Redis was away", n)
+	}
+	r.storeDown.Store(false)
 	r.journalDown.Store(false)
+	time.Sleep(pingEvery) // the last ping's answer is kept that long
 	if got := post(t, ts.URL+"/tg/hook", hookSecret, messageUpdate(2001, 51, "hi")); got != 200 {
 		t.Errorf("status %d after Redis is back, want 200", got)
 	}
-	r.waitMessages(t, 51, 1)
+	if n := len(r.api.MessagesTo(51)); n != 1 {
+		t.Errorf("chat 51 has %d messages once the 200 came, want 1: the answer is sent before it", n)
+	}
+}
+
+// TestWebhookBrokenChatDataEndsInAnApology: the store fails for one chat
+// while Redis answers pings: the request tries a few times, then answers
+// with the apology and 200, so that Telegram does not send it for ever.
+func TestWebhookBrokenChatDataEndsInAnApology(t *testing.T) {
+	r, ts := startWebhookRig(t)
+	r.storeDown.Store(true)
+	if got := post(t, ts.URL+"/tg/hook", hookSecret, messageUpdate(2101, 52, "hi")); got != 200 {
+		t.Errorf("status %d, want 200", got)
+	}
+	if got := r.texts(52); len(got) != 1 || !strings.Contains(got[0], "Apology") {
+		t.Errorf("sent %q, want one apology", got)
+	}
+	if n := r.store.loads.Load(); n != maxHealthyRetries+1 {
+		t.Errorf("%d attempts, want %d", n, maxHealthyRetries+1)
+	}
+}
+
+// TestWebhookFloodIsAnsweredRetryAfter: over its limit a chat's update is
+// answered 429 with Retry-After (Telegram holds it and the chat's next ones
+// meanwhile), and the person gets one note; other chats are not slowed.
+func TestWebhookFloodIsAnsweredRetryAfter(t *testing.T) {
+	r, ts := startWebhookRig(t, func(c *Config) { c.Flood = FloodLimits{Rate: 0.5, Burst: 2, Queue: 5} })
+	url := ts.URL + "/tg/hook"
+	var codes []int
+	var retryAfter []string
+	for i := range 4 {
+		code, after := postFull(t, url, hookSecret, messageUpdate(2201+i, 53, "spam"))
+		codes, retryAfter = append(codes, code), append(retryAfter, after)
+	}
+	if fmt.Sprint(codes) != "[200 200 429 429]" || retryAfter[2] != "2" {
+		t.Errorf("answers %v with Retry-After %q, want [200 200 429 429] and 2 s", codes, retryAfter)
+	}
+	got := r.texts(53)
+	if len(got) != 3 || !strings.Contains(got[2], "FloodNote") {
+		t.Errorf("flooder got %q, want two answers and one note", got)
+	}
+	if code, _ := postFull(t, url, hookSecret, messageUpdate(2301, 54, "hi")); code != 200 {
+		t.Errorf("another chat answered %d", code)
+	}
 }
 
 // TestWebhookStopDrains stops the bot right after an update was accepted:

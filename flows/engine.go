@@ -150,32 +150,78 @@ func (e *Engine) botUsername() string {
 	return name
 }
 
-// Process handles one event for its chat. Callers must not process two events
-// of the same chat at once. On failure it returns a localized apology to send
-// together with the error to log; the session is then left as it was.
+// ErrHandled is what Process returns for an event handled before (a
+// redelivery, see Session.Handled): there is nothing to answer.
+var ErrHandled = errors.New("event handled before")
+
+// maxConflicts bounds how often Process handles an event again after its
+// session changed underneath: a conflict means another process handled the
+// chat meanwhile, which a lock (webhook mode) or a single handler (polling)
+// makes rare, so repeated ones mean something is wrong.
+const maxConflicts = 3
+
+// Process handles one event for its chat: claim the session, run the
+// handlers, commit the session (or delete it after /forget). The store keeps
+// the chat's events apart across processes (a lock) or detects when they
+// met (a conflict at Commit), so Process may be called for one chat from
+// several processes at once; within one process the caller still hands it a
+// chat's events one at a time, in order.
+//
+// On a conflict the event is handled again on the fresh session. Replies
+// are returned only after the commit, so nobody sees the first run; what it
+// did to other stores can happen twice: counts (Insights, page opens) may
+// count once more, and writes that set a value (subscription, language,
+// draft, case state) are simply written again. None of them is a message to
+// a person: those are replies.
+//
+// On failure it returns a localized apology to send together with the error
+// to log; the session is then left as it was. An event handled before
+// returns ErrHandled and no replies.
 func (e *Engine) Process(ctx context.Context, ev Event) ([]Reply, error) {
-	s, _, err := e.store.Load(ctx, ev.ChatID)
+	for attempt := 1; ; attempt++ {
+		replies, err := e.processOnce(ctx, ev)
+		if !errors.Is(err, ErrConflict) {
+			return replies, err
+		}
+		if attempt == maxConflicts {
+			return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
+		}
+	}
+}
+
+func (e *Engine) processOnce(ctx context.Context, ev Event) ([]Reply, error) {
+	c, err := e.store.Claim(ctx, ev.ChatID)
 	if err != nil {
 		return e.apology(ev, Session{}), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
 	}
-	r := &Request{Event: ev, Session: s}
-	if err := e.handler.Handle(ctx, r); err != nil {
-		return e.apology(ev, s), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+	if c.Session.Handled(ev) {
+		e.store.Abandon(ctx, c)
+		return nil, fmt.Errorf("process chat %d update %d: %w", ev.ChatID, ev.UpdateID, ErrHandled)
 	}
-	if err := e.persist(ctx, r); err != nil {
-		return e.apology(ev, s), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
+	r := &Request{Event: ev, Session: c.Session}
+	if err := e.handler.Handle(ctx, r); err != nil {
+		e.store.Abandon(ctx, c)
+		return e.apology(ev, c.Session), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+	}
+	if err := e.persist(ctx, c, r); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		return e.apology(ev, c.Session), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
 	}
 	return r.replies, nil
 }
 
-// persist saves the session (or deletes it after /forget), counting the
+// persist commits the session (or deletes it after /forget), counting the
 // person as active once a day on the way.
-func (e *Engine) persist(ctx context.Context, r *Request) error {
+func (e *Engine) persist(ctx context.Context, c Claim, r *Request) error {
 	if r.forget {
+		defer e.store.Abandon(ctx, c)
 		return e.store.Delete(ctx, r.Event.ChatID)
 	}
 	e.countActive(ctx, r)
-	return e.store.Save(ctx, r.Event.ChatID, r.Session)
+	r.Session.MarkHandled(r.Event)
+	return e.store.Commit(ctx, c, r.Session)
 }
 
 // countActive tells Insights about the person's first update of the day.

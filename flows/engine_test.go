@@ -215,6 +215,10 @@ func (*failingStore) Load(context.Context, int64) (flows.Session, bool, error) {
 	return flows.Session{}, false, errors.New("connection refused")
 }
 
+func (*failingStore) Claim(_ context.Context, chat int64) (flows.Claim, error) {
+	return flows.Claim{ChatID: chat}, errors.New("connection refused")
+}
+
 func TestStoreFailureIsAnApology(t *testing.T) {
 	e := flows.NewEngine(flows.Config{Store: &failingStore{}, Catalog: newFakeCatalog(), Text: fakeText{}})
 	ev := cmd("menu", "")
@@ -226,4 +230,113 @@ func TestStoreFailureIsAnApology(t *testing.T) {
 	if len(replies) != 1 || replies[0].Text != "lo:Apology" {
 		t.Errorf("replies = %+v, want one lo apology", replies)
 	}
+}
+
+// TestRedeliveryIsDropped: an event whose update id the session records as
+// handled gets no answer and changes nothing; any other is handled and
+// recorded. Messages and presses are counted apart: Telegram's webhook
+// queues them apart, so a press may come before a message typed earlier.
+func TestRedeliveryIsDropped(t *testing.T) {
+	handled := worker
+	handled.Page, handled.LastUpdate, handled.LastPress = "pre", 500, 600
+	msg := func(id int64) flows.Event { ev := cmd("menu", ""); ev.UpdateID = id; return ev }
+	btn := func(id int64) flows.Event { ev := press(flows.ActMenu, ""); ev.UpdateID = id; return ev }
+	tests := []struct {
+		name        string
+		event       flows.Event
+		wantHandled bool  // dropped as a redelivery
+		wantLast    int64 // LastUpdate afterwards
+		wantPress   int64 // LastPress afterwards
+	}{
+		{"the last message again", msg(500), true, 500, 600},
+		{"an older message", msg(499), true, 500, 600},
+		{"a new message", msg(501), false, 501, 600},
+		{"a message typed before the last press", msg(550), false, 550, 600},
+		{"the last press again", btn(600), true, 500, 600},
+		{"an older press", btn(450), true, 500, 600},
+		{"a new press", btn(601), false, 500, 601},
+		{"no update id (terminal chat)", msg(0), false, 500, 600},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := flows.NewMemStore()
+			mustSave(t, store, handled)
+			e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}})
+			replies, err := e.Process(context.Background(), tc.event)
+			if got := errors.Is(err, flows.ErrHandled); got != tc.wantHandled {
+				t.Fatalf("Process = %v, ErrHandled %v; want %v", err, got, tc.wantHandled)
+			}
+			if tc.wantHandled && len(replies) != 0 {
+				t.Errorf("a redelivery was answered: %+v", replies)
+			}
+			if !tc.wantHandled && (err != nil || len(replies) != 1) {
+				t.Errorf("Process = %+v, %v; want one reply", replies, err)
+			}
+			got, _, _ := store.Load(context.Background(), chat)
+			if got.LastUpdate != tc.wantLast || got.LastPress != tc.wantPress {
+				t.Errorf("recorded %d, %d; want %d, %d", got.LastUpdate, got.LastPress, tc.wantLast, tc.wantPress)
+			}
+			if wantPage := map[bool]string{true: "pre", false: "root"}[tc.wantHandled]; got.Page != wantPage {
+				t.Errorf("page %q, want %q", got.Page, wantPage)
+			}
+		})
+	}
+}
+
+// racingStore changes the session behind the engine's first claim of each
+// event, as another process handling the chat at the same time would.
+type racingStore struct {
+	*flows.MemStore
+	meddle func()
+	claims int
+}
+
+func (s *racingStore) Claim(ctx context.Context, chat int64) (flows.Claim, error) {
+	c, err := s.MemStore.Claim(ctx, chat)
+	s.claims++
+	if s.claims == 1 {
+		s.meddle()
+	}
+	return c, err
+}
+
+// TestConflictRunsTheEventAgain: the session changed between claim and
+// commit; the event is handled again on the fresh session, and only that
+// run's replies come out.
+func TestConflictRunsTheEventAgain(t *testing.T) {
+	store := &racingStore{MemStore: flows.NewMemStore()}
+	mustSave(t, store, worker)
+	store.meddle = func() { mustSave(t, store.MemStore, flows.Session{Lang: "lo", Role: flows.RoleWorker, Page: "root"}) }
+	e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}})
+	ev := press(flows.ActOpen, "pre")
+	ev.UpdateID = 77
+	r := mustReply(t, e, ev)
+	if r.Title != "lo:T:pre" || store.claims != 2 {
+		t.Errorf("reply %q after %d claims, want lo:T:pre (the second run, on the fresh session) after 2", r.Title, store.claims)
+	}
+	got, _, _ := store.Load(context.Background(), chat)
+	if got.Lang != "lo" || got.Page != "pre" || got.LastPress != 77 {
+		t.Errorf("session %+v, want the fresh one moved to pre with the press recorded", got)
+	}
+}
+
+// TestEndlessConflictIsAStoreFailure: a session that changes under every
+// claim is given up on after a few runs, as a store failure to retry later.
+func TestEndlessConflictIsAStoreFailure(t *testing.T) {
+	store := conflictingStore{&racingStore{MemStore: flows.NewMemStore(), meddle: func() {}}}
+	e := flows.NewEngine(flows.Config{Store: store, Catalog: newFakeCatalog(), Text: fakeText{}})
+	_, err := e.Process(context.Background(), cmd("menu", ""))
+	if !errors.Is(err, flows.ErrStore) || !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("err = %v, want a store failure from a conflict", err)
+	}
+	if store.claims != 3 {
+		t.Errorf("%d runs, want 3", store.claims)
+	}
+}
+
+// conflictingStore refuses every Commit.
+type conflictingStore struct{ *racingStore }
+
+func (conflictingStore) Commit(context.Context, flows.Claim, flows.Session) error {
+	return flows.ErrConflict
 }

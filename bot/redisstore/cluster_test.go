@@ -17,12 +17,14 @@ import (
 func TestCluster(t *testing.T) {
 	t.Parallel()
 	spec := redistest.StartCluster(t, 3)
-	t.Run("StoreContract", func(t *testing.T) {
-		flowstest.StoreContractWith(t, func(t *testing.T) flows.Store {
-			client, prefix := redistest.ClientAt(t, spec)
-			return redisstore.New(client, prefix, sessionTTL)
-		}, flowstest.Options{CancelledContextFails: true})
-	})
+	for _, mode := range storeModes {
+		t.Run("StoreContract/"+mode.name, func(t *testing.T) {
+			flowstest.StoreContractWith(t, func(t *testing.T) flows.Store {
+				client, prefix := redistest.ClientAt(t, spec)
+				return redisstore.New(client, prefix, sessionTTL, mode.opts...)
+			}, flowstest.Options{CancelledContextFails: true})
+		})
+	}
 	// The stores whose commands span slots ({case} and {<chat>}, staff and
 	// its log, stats and the unanswered questions, {rem} and {<chat>}) run
 	// their suites here too.

@@ -8,6 +8,7 @@ import "strconv"
 // groups):
 //
 //	P{<chat>}:s                  string  the chat's flows.Session in its Encode form; EX = session TTL
+//	P{<chat>}:l                  string  the chat's lock while an update of it is handled (webhook mode): a token; PX 15 s
 //	P{<chat>}:d                  string  the chat's broadcast draft (staff only); EX 1 day
 //	Pstats:unanswered:<lang>     zset    anonymised questions no page answered -> times asked; top 500 kept
 //	P{stats}:d:<day>             HLL     chat ids seen on flows.Day <day> (days since 1970, Bangkok); EX 32 days
@@ -57,6 +58,11 @@ type Keys struct {
 // Session is the key of the chat's session.
 func (k Keys) Session(chatID int64) string {
 	return k.chat(chatID) + ":s"
+}
+
+// Lock is the key of the chat's lock (see ChatLocks).
+func (k Keys) Lock(chatID int64) string {
+	return k.chat(chatID) + ":l"
 }
 
 // chat is the part shared by every key of the chat: P{<chat>}.

@@ -32,6 +32,7 @@ func TestKeysLayout(t *testing.T) {
 	k := redisstore.Keys{Prefix: "mb:"}
 	tests := []struct{ got, want string }{
 		{k.Draft(-42), "mb:{-42}:d"},
+		{k.Lock(-42), "mb:{-42}:l"},
 		{k.ChatCase(42), "mb:{42}:case"},
 		{k.ChatCases(42), "mb:{42}:cases"},
 		{k.Subscribers(), "mb:subs"},

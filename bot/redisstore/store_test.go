@@ -25,16 +25,33 @@ func newStore(t testing.TB, ttl time.Duration) (*redisstore.Store, redis.Univers
 	return redisstore.New(client, prefix, ttl), client, prefix
 }
 
-func TestStoreContract(t *testing.T) {
-	flowstest.StoreContractWith(t, func(t *testing.T) flows.Store {
-		st, _, _ := newStore(t, sessionTTL)
-		return st
-	}, flowstest.Options{CancelledContextFails: true})
+// storeModes are the ways a Store can run: plain (the terminal chat), with
+// a cache (polling) and with chat locks (webhook mode).
+var storeModes = []struct {
+	name string
+	opts []redisstore.Option
+}{
+	{"Plain", nil},
+	{"Cached", []redisstore.Option{redisstore.CacheSessions(100)}},
+	{"Locked", []redisstore.Option{redisstore.ChatLocks()}},
 }
 
-// typical is what most chats hold: a worker reading a page two levels deep.
+func TestStoreContract(t *testing.T) {
+	for _, mode := range storeModes {
+		t.Run(mode.name, func(t *testing.T) {
+			flowstest.StoreContractWith(t, func(t *testing.T) flows.Store {
+				client, prefix := redistest.Client(t)
+				return redisstore.New(client, prefix, sessionTTL, mode.opts...)
+			}, flowstest.Options{CancelledContextFails: true})
+		})
+	}
+}
+
+// typical is what most chats hold: a worker reading a page two levels deep,
+// counted active today, who last typed and pressed a few updates ago (update
+// ids have nine digits, six in base 36).
 var typical = flows.Session{Lang: "km", Role: flows.RoleWorker, Page: "pre.fees",
-	Back: []string{"root", "pre"}}
+	Back: []string{"root", "pre"}, Day: 20419, LastUpdate: 812345678, LastPress: 812345690}
 
 func TestSaveWritesHashTaggedKeyWithTTL(t *testing.T) {
 	tests := []struct {

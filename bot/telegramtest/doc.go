@@ -20,8 +20,10 @@
 //     (methods.go), and Telegram's validation of text length, HTML markup and
 //     inline keyboards (validate.go).
 //   - Webhooks: while setWebhook has set a loopback URL, queued updates are
-//     POSTed to it in order with the secret_token header, and retried until
-//     answered 2xx (webhook.go).
+//     POSTed to it with the secret_token header, in Telegram's queues (a
+//     chat's messages in order, one at a time; a person's presses likewise;
+//     different queues concurrently, up to max_connections), and retried
+//     until answered 2xx, after Retry-After when given (webhook.go).
 //   - Fault injection: forced errors, random flakiness, slow answers and users
 //     who blocked the bot (faults.go).
 //   - Telegram's flood limits, opt-in: overall and per chat, answered with 429

@@ -45,12 +45,15 @@ type Server struct {
 	allowed      map[string]bool
 	webhookURL   string
 	// webhook.go
-	webhookSecret string
-	deliveries    []Delivery
-	delivering    bool            // the delivery loop runs
-	queries       map[string]bool // callback and inline query ids not yet answered
-	users         map[int64]userInfo
-	seq           int64
+	webhookSecret   string
+	deliveries      []Delivery
+	delivering      bool            // the delivery loop runs
+	webhookMaxConns int             // concurrent deliveries at most
+	lanes           map[string]lane // delivery state of each queue that has one
+	inFlight        int             // deliveries under way
+	queries         map[string]bool // callback and inline query ids not yet answered
+	users           map[int64]userInfo
+	seq             int64
 
 	// methods.go
 	chats map[int64]*chatState
@@ -165,6 +168,7 @@ func (s *Server) resetLocked() {
 	}
 	s.allowedSeen, s.allowed = nil, nil
 	s.webhookURL, s.webhookSecret, s.deliveries = "", "", nil
+	s.webhookMaxConns, s.lanes = defaultMaxConns, map[string]lane{}
 	s.queries = map[string]bool{}
 	s.users = map[int64]userInfo{}
 	s.chats = map[int64]*chatState{}

@@ -32,6 +32,7 @@ type queued struct {
 	id   int
 	kind string // "message", "callback_query", ...
 	raw  json.RawMessage
+	lane string // its webhook queue (see webhook.go)
 }
 
 // longPoll is the getUpdates request currently waiting for updates.
@@ -196,11 +197,12 @@ func (s *Server) enqueueLocked(update map[string]any) int {
 	id := s.nextUpdateID
 	update["update_id"] = id
 	kind := ""
+	var body any
 	for k, v := range update {
 		if k == "update_id" {
 			continue
 		}
-		kind = k
+		kind, body = k, v
 		if obj, isObj := v.(map[string]any); isObj && (k == "callback_query" || k == "inline_query") {
 			if qid, isStr := obj["id"].(string); isStr {
 				s.queries[qid] = true
@@ -211,10 +213,16 @@ func (s *Server) enqueueLocked(update map[string]any) int {
 	if err != nil {
 		s.tb.Errorf("telegramtest: can't encode update: %v", err)
 	}
-	s.queue = append(s.queue, queued{id: id, kind: kind, raw: raw})
+	s.queue = append(s.queue, queued{id: id, kind: kind, raw: raw, lane: webhookLane(id, kind, body)})
+	s.wakeLocked()
+	return id
+}
+
+// wakeLocked tells whoever waits for updates (a long poll, the webhook
+// deliverer) to look again.
+func (s *Server) wakeLocked() {
 	close(s.wake)
 	s.wake = make(chan struct{})
-	return id
 }
 
 func setWebhook(s *Server, r *request) reply {
@@ -225,6 +233,7 @@ func setWebhook(s *Server, r *request) reply {
 	defer s.mu.Unlock()
 	s.webhookURL = r.params.Get("url")
 	s.webhookSecret = r.params.Get("secret_token")
+	s.webhookMaxConns = min(max(intParam(r, "max_connections", defaultMaxConns), 1), 100)
 	s.setAllowedLocked(r.params.Get("allowed_updates"))
 	if s.webhookURL != "" {
 		s.abortPollLocked(conflictWebhook)

@@ -2,18 +2,27 @@ package telegramtest
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
 // This file delivers updates to a webhook the way Telegram does: while a
 // webhook is set, each queued update is POSTed to its URL as JSON, with the
 // secret_token given to setWebhook in the X-Telegram-Bot-Api-Secret-Token
-// header, one at a time and in order. A 2xx answer confirms the update;
-// anything else (or no answer) makes the server try the same update again
-// after webhookRetry, as Telegram retries failed deliveries.
+// header. A 2xx answer confirms the update; anything else (or no answer)
+// makes the server try the same update again after webhookRetry, or after
+// the seconds of a Retry-After header, as Telegram does.
+//
+// Like telegram-bot-api (WebhookActor), updates go in queues: the messages
+// of a chat form one, the button presses of a user another, the inline
+// queries of a user a third, the member changes of a chat a fourth
+// (Client.cpp's webhook_queue_id). A queue sends one update at a time, in
+// order, the next only once the previous is confirmed; different queues are
+// delivered concurrently, up to setWebhook's max_connections (default 40).
 //
 // Only loopback URLs (127.0.0.0/8, ::1, localhost) are delivered to: a test
 // must never send traffic elsewhere. Updates for any other URL stay queued.
@@ -22,9 +31,10 @@ import (
 const WebhookSecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 const (
-	webhookRetry   = 100 * time.Millisecond
-	webhookTimeout = 10 * time.Second
-	webhookIdle    = 50 * time.Millisecond // how often an idle deliverer looks again
+	webhookRetry    = 100 * time.Millisecond
+	webhookTimeout  = 10 * time.Second
+	webhookIdle     = 50 * time.Millisecond // how often an idle deliverer looks again
+	defaultMaxConns = 40                    // setWebhook's max_connections default
 )
 
 // Delivery is one webhook request the server made.
@@ -69,7 +79,8 @@ func isLoopback(raw string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// deliverLoop runs while a loopback webhook is set and the server is open.
+// deliverLoop runs while a loopback webhook is set and the server is open,
+// starting a delivery for the oldest update of each queue that is free.
 func (s *Server) deliverLoop() {
 	client := &http.Client{Timeout: webhookTimeout}
 	for {
@@ -80,20 +91,23 @@ func (s *Server) deliverLoop() {
 			s.mu.Unlock()
 			return
 		}
-		next, found := s.nextForWebhookLocked()
+		for _, q := range s.readyForWebhookLocked() {
+			s.lanes[q.lane] = lane{busy: true}
+			s.inFlight++
+			go s.deliver(client, target, secret, q)
+		}
 		wake := s.wake
 		s.mu.Unlock()
-		if !found {
-			if s.pause(wake, webhookIdle) {
-				return
-			}
-			continue
+		if s.pause(wake, webhookIdle) {
+			return
 		}
-		if s.deliver(client, target, secret, next) || !s.pause(nil, webhookRetry) {
-			continue
-		}
-		return
 	}
+}
+
+// lane is the delivery state of one queue.
+type lane struct {
+	busy    bool      // an update of it is being delivered
+	retryAt time.Time // its first update failed: not before then
 }
 
 // pause waits for wake (if not nil) or d; it reports whether the server closed.
@@ -109,9 +123,11 @@ func (s *Server) pause(wake chan struct{}, d time.Duration) bool {
 	return false
 }
 
-// nextForWebhookLocked returns the oldest queued update of an allowed kind,
-// dropping those of other kinds as getUpdates does.
-func (s *Server) nextForWebhookLocked() (queued, bool) {
+// readyForWebhookLocked returns the updates to deliver now: the oldest of
+// each queue that is neither busy nor waiting to retry, within
+// max_connections. Queued updates of kinds not allowed are dropped, as
+// getUpdates does.
+func (s *Server) readyForWebhookLocked() []queued {
 	kept := s.queue[:0:0]
 	for _, q := range s.queue {
 		if s.isAllowedLocked(q.kind) {
@@ -119,15 +135,28 @@ func (s *Server) nextForWebhookLocked() (queued, bool) {
 		}
 	}
 	s.queue = kept
-	if len(s.queue) == 0 {
-		return queued{}, false
+	var ready []queued
+	seen := map[string]bool{}
+	now := time.Now()
+	for _, q := range s.queue {
+		if s.inFlight+len(ready) >= s.webhookMaxConns {
+			break
+		}
+		l := s.lanes[q.lane]
+		if seen[q.lane] || l.busy || now.Before(l.retryAt) {
+			seen[q.lane] = true
+			continue
+		}
+		seen[q.lane] = true
+		ready = append(ready, q)
 	}
-	return s.queue[0], true
+	return ready
 }
 
-// deliver POSTs one update and reports whether it was confirmed (2xx).
-func (s *Server) deliver(client *http.Client, target, secret string, q queued) bool {
-	status := 0
+// deliver POSTs one update and records the answer: a 2xx confirms it,
+// anything else holds its queue for webhookRetry or the Retry-After.
+func (s *Server) deliver(client *http.Client, target, secret string, q queued) {
+	status, retryAfter := 0, 0
 	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(q.raw))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -136,20 +165,51 @@ func (s *Server) deliver(client *http.Client, target, secret string, q queued) b
 		}
 		if resp, err := client.Do(req); err == nil {
 			status = resp.StatusCode
+			retryAfter, _ = strconv.Atoi(resp.Header.Get("Retry-After"))
 			resp.Body.Close()
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inFlight--
 	s.deliveries = append(s.deliveries, Delivery{UpdateID: q.id, Status: status, At: time.Now()})
+	defer s.wakeLocked()
 	if status < 200 || status > 299 {
-		return false
+		wait := webhookRetry
+		if retryAfter > 0 {
+			wait = time.Duration(retryAfter) * time.Second
+		}
+		s.lanes[q.lane] = lane{retryAt: time.Now().Add(wait)}
+		return
 	}
+	delete(s.lanes, q.lane)
 	for i := range s.queue {
 		if s.queue[i].id == q.id {
 			s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
 			break
 		}
 	}
-	return true
+}
+
+// webhookLane names the queue Telegram delivers an update in (see the top
+// of this file).
+func webhookLane(id int, kind string, body any) string {
+	obj, _ := body.(map[string]any)
+	switch kind {
+	case "message", "edited_message", "channel_post", "edited_channel_post":
+		return "chat:" + idOf(obj, "chat")
+	case "callback_query":
+		return "press:" + idOf(obj, "from")
+	case "inline_query", "chosen_inline_result":
+		return "inline:" + idOf(obj, "from")
+	case "my_chat_member", "chat_member":
+		return "member:" + idOf(obj, "chat")
+	}
+	return "update:" + strconv.Itoa(id)
+}
+
+// idOf is the id of obj's field (a chat or user), as text.
+func idOf(obj map[string]any, field string) string {
+	inner, _ := obj[field].(map[string]any)
+	return fmt.Sprint(inner["id"])
 }

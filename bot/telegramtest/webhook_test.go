@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -99,5 +100,82 @@ func TestWebhookDeliveryLimits(t *testing.T) {
 				t.Errorf("deliveries %v, pending %d; want none, 1", srv.Deliveries(), srv.PendingUpdates())
 			}
 		})
+	}
+}
+
+// TestWebhookQueues: like Telegram, a chat's messages wait for each other,
+// while other chats, and the same person's button presses, are delivered
+// meanwhile.
+func TestWebhookQueues(t *testing.T) {
+	srv, bot := newBot(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []int
+	held := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var u struct {
+			UpdateID int `json:"update_id"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&u)
+		mu.Lock()
+		order = append(order, u.UpdateID)
+		first := u.UpdateID == held
+		mu.Unlock()
+		if first {
+			<-release // the first message of chat 1 takes its time
+		}
+	}))
+	defer hook.Close()
+	var once sync.Once
+	let := func() { once.Do(func() { close(release) }) }
+	defer let() // before hook.Close, which waits for the held request
+	a := srv.SendText(1, 1, "en", "a")
+	mu.Lock()
+	held = a
+	mu.Unlock()
+	b := srv.SendText(1, 1, "en", "b")
+	c := srv.SendText(2, 2, "en", "c")
+	p := srv.PressButton(1, 1, "en", 1, "x")
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL, "secret_token": "s"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(order) == 3 }, 5*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	got := append([]int(nil), order...)
+	mu.Unlock()
+	if len(got) != 3 || !slices.Contains(got, a) || !slices.Contains(got, c) || !slices.Contains(got, p) {
+		t.Fatalf("while chat 1's first message is held: delivered %v, want %d, %d and %d in any order, not %d", got, a, c, p, b)
+	}
+	let()
+	srv.WaitFor(t, func() bool { return srv.PendingUpdates() == 0 }, 5*time.Second)
+	if last := srv.Deliveries(); last[len(last)-1].UpdateID != b {
+		t.Errorf("last delivery %d, want chat 1's second message %d", last[len(last)-1].UpdateID, b)
+	}
+}
+
+func TestWebhookRetryAfter(t *testing.T) {
+	srv, bot := newBot(t)
+	var calls []time.Time
+	var mu sync.Mutex
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, time.Now())
+		if len(calls) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	defer hook.Close()
+	srv.SendText(1, 1, "en", "a")
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL}); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitFor(t, func() bool { return srv.PendingUpdates() == 0 }, 5*time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 || calls[1].Sub(calls[0]) < time.Second {
+		t.Errorf("%d deliveries, %v apart; want 2, a second apart", len(calls), calls[len(calls)-1].Sub(calls[0]))
 	}
 }

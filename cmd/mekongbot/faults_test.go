@@ -258,8 +258,9 @@ func (s *stream) unhandled(t *testing.T, spec, prefix string) []int {
 }
 
 // TestFaultKillDuringStream kills the bot (SIGKILL) twice while 100 people
-// send 300 messages, restarting it each time: every message must be
-// answered, and answered once.
+// send 300 messages, restarting it each time: no message may be answered
+// twice, and only one whose session was written when the kill came, before
+// Telegram took its answer, may go unanswered.
 func TestFaultKillDuringStream(t *testing.T) {
 	api := telegramtest.New(t, testToken)
 	spec := redistest.Spec(t)
@@ -282,17 +283,16 @@ func TestFaultKillDuringStream(t *testing.T) {
 	bot.term()
 	r := s.tally()
 	t.Logf("kill test: %d kills; sent %d, answered %d, lost %d, doubled %d", kills, r.sent, r.answered, r.lost, r.doubled)
-	if r.lost != 0 {
-		t.Errorf("%d messages lost; log of the last run:\n%s", r.lost, tail(bot.logs(), 3000))
+	if r.doubled != 0 {
+		t.Errorf("%d answers doubled; log of the last run:\n%s", r.doubled, tail(bot.logs(), 3000))
 	}
-	// A kill between Telegram accepting a reply and its handled mark being
-	// written makes that update run again after the restart (once the
-	// restarted process takes the dead one's polling lease over): the marks
-	// waiting to ride on the next journal write (at most 8, see
-	// bot.committer), those being written and the updates the 16 workers
-	// just answered. Measured: 4 to 16 doubled over the two kills.
-	if r.doubled > kills*16 {
-		t.Errorf("%d answers doubled by %d kills", r.doubled, kills)
+	// The session records an update as handled before its replies are sent
+	// (so that a conflict's first run is never seen), and the journal's
+	// replay after the restart then skips it: a kill between the two loses
+	// that answer. At most the updates the 16 workers were answering.
+	// Measured: 3 to 6 per run of two kills (the fake answers at once).
+	if r.lost > kills*16 {
+		t.Errorf("%d messages lost by %d kills; log of the last run:\n%s", r.lost, kills, tail(bot.logs(), 3000))
 	}
 	if left := s.unhandled(t, spec, env["REDIS_KEY_PREFIX"]); len(left) != 0 {
 		t.Errorf("updates without a handled mark: %v", left)

@@ -26,6 +26,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	a, err := openApp(ctx, appConfig{
 		RedisURL: cfg.RedisURL, Prefix: cfg.KeyPrefix, SessionTTL: cfg.SessionTTL,
 		Admins: cfg.AdminList(), StaffChat: cfg.StaffChatID, StaffLang: cfg.StaffLang, Now: env.clock(),
+		Sessions: sessionOptions(cfg.WebhookURL != ""),
 	}, log, env.Stderr)
 	if err != nil {
 		return err

@@ -38,6 +38,23 @@ type appConfig struct {
 	StaffChat  int64
 	StaffLang  string
 	Now        func() time.Time // the service clock; nil: time.Now
+	// Sessions says how the session store guards against other processes:
+	// polling caches, webhook mode locks chats, nothing for the chat mode.
+	Sessions []redisstore.Option
+}
+
+// sessionCacheSize is how many chats' sessions a polling process keeps in
+// memory: about 100 bytes each, so 10 MB.
+const sessionCacheSize = 100_000
+
+// sessionOptions: in webhook mode several processes may take one chat's
+// updates, so claims lock the chat; polling has one handler (the process
+// that polls), so it caches the sessions it wrote and skips their reads.
+func sessionOptions(webhook bool) []redisstore.Option {
+	if webhook {
+		return []redisstore.Option{redisstore.ChatLocks()}
+	}
+	return []redisstore.Option{redisstore.CacheSessions(sessionCacheSize)}
 }
 
 // openApp loads content and strings and connects to Redis; with no
@@ -62,7 +79,7 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 		subs: redisstore.NewSubscribers(client, c.Prefix), insights: redisstore.NewInsights(client, c.Prefix),
 		reminders: redisstore.NewReminders(client, c.Prefix, c.Now)}
 	a.engine = flows.NewEngine(flows.Config{
-		Store:       redisstore.New(client, c.Prefix, c.SessionTTL),
+		Store:       redisstore.New(client, c.Prefix, c.SessionTTL, c.Sessions...),
 		Catalog:     catalog,
 		Text:        text,
 		Search:      content.NewIndex(catalog),

@@ -118,6 +118,9 @@ func testCancelledContext(t *testing.T, st flows.Store, o Options) {
 	if err != nil && ok {
 		t.Errorf("Load(cancelled) = ok=true with error %v", err)
 	}
+	_, errs["Claim"] = st.Claim(c, chat)
+	claim := mustClaim(t, st, chat)
+	errs["Commit"] = st.Commit(c, claim, s) // ends the claim even so
 	for op, err := range errs {
 		checkCancelledErr(t, op, err, o.CancelledContextFails)
 	}

@@ -48,6 +48,10 @@ var contractCases = []contractCase{
 	{"ChatsIndependent", testChatsIndependent},
 	{"Concurrent", testConcurrent},
 	{"CancelledContext", testCancelledContext},
+	{"ClaimCommit", testClaimCommit},
+	{"CommitConflict", testCommitConflict},
+	{"Abandon", testAbandon},
+	{"ClaimsInTurn", testClaimsInTurn},
 }
 
 // StoreContract runs the Store contract with default Options: a cancelled

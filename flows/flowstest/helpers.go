@@ -11,7 +11,9 @@ import (
 // empty Back stack are the same.
 func Equal(a, b flows.Session) bool {
 	return a.Lang == b.Lang && a.Role == b.Role && a.Page == b.Page &&
-		a.State == b.State && a.Data == b.Data && slices.Equal(a.Back, b.Back)
+		a.State == b.State && a.Data == b.Data && slices.Equal(a.Back, b.Back) &&
+		a.Country == b.Country && a.Day == b.Day && a.Checklist == b.Checklist &&
+		a.LastUpdate == b.LastUpdate && a.LastPress == b.LastPress
 }
 
 func mustSave(t *testing.T, st flows.Store, chat int64, s flows.Session) {
