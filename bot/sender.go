@@ -283,7 +283,11 @@ func (s *Sender) wait(ctx context.Context, chatID int64, bulk bool) error {
 			return err
 		}
 	}
-	if bulk {
+	if bulk || chatID == 0 {
+		// Bulk calls hold the shared budget already; a call that is no
+		// message to a chat (answering a button, setting the menu) is not
+		// what Telegram's message limits count, and a button left
+		// unanswered behind a queue of messages shows a spinner.
 		return nil
 	}
 	return s.global.Wait(ctx)

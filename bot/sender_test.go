@@ -164,3 +164,25 @@ func TestDeliverStopsAfterAFailedRelay(t *testing.T) {
 		})
 	}
 }
+
+// TestButtonAnswersSkipTheMessageLimit: answering a button is no message,
+// so it does not wait behind messages for the overall message rate.
+func TestButtonAnswersSkipTheMessageLimit(t *testing.T) {
+	api := telegramtest.New(t, token)
+	// One message a minute overall: the second message would wait a minute.
+	s := NewSender(newAPI(token, api.Endpoint(), 5*time.Second),
+		SendLimits{PerSecond: 1.0 / 60, PerChat: 100, ChatBurst: 10}, slog.New(slog.DiscardHandler))
+	if err := s.Deliver(t.Context(), 7, 0, []flows.Reply{{Text: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	// The fake knows no such button: its 400 shows the call was made.
+	var apiErr *APIError
+	if err := s.AnswerButton(ctx, "cb-1"); err != nil && !errors.As(err, &apiErr) {
+		t.Fatalf("answering a button waited for the message limit: %v", err)
+	}
+	if err := s.Deliver(ctx, 7, 0, []flows.Reply{{Text: "y"}}); err == nil {
+		t.Error("a second message went out at once under a limit of one a minute")
+	}
+}
