@@ -72,6 +72,7 @@ type Engine struct {
 	roster    Roster
 	cases     Cases
 	reminders Reminders
+	outbox    Outbox
 	staff     staffChat
 	now       func() time.Time
 	log       *slog.Logger
@@ -114,6 +115,9 @@ type Config struct {
 	StaffChat int64
 	// Reminders keeps people's reminders about their papers; nil: not offered.
 	Reminders Reminders
+	// Outbox keeps relayed replies until they are surely sent; nil: a
+	// crash between commit and send may lose them.
+	Outbox Outbox
 	// StaffLang is the language of what the bot writes in the staff chat
 	// (default English).
 	StaffLang string
@@ -134,7 +138,7 @@ func NewEngine(c Config) *Engine {
 	}
 	e := &Engine{store: c.Store, catalog: c.Catalog, text: c.Text, searcher: c.Search, insights: c.Insights,
 		feedback: c.Feedback, mou: c.MoU, tools: c.Tools, subs: c.Subscribers, bcasts: c.Broadcasts, drafts: c.Drafts, roster: c.Roster,
-		cases: c.Cases, reminders: c.Reminders, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
+		cases: c.Cases, reminders: c.Reminders, outbox: c.Outbox, staff: staffChat{id: c.StaffChat, lang: c.StaffLang}, now: c.Now, log: c.Log}
 	e.handler = Chain(e.routes(), Recover, resolveLang)
 	return e
 }
@@ -196,12 +200,16 @@ func (e *Engine) processOnce(ctx context.Context, ev Event) ([]Reply, error) {
 	}
 	if c.Session.Handled(ev) {
 		e.store.Abandon(ctx, c)
-		return nil, fmt.Errorf("process chat %d update %d: %w", ev.ChatID, ev.UpdateID, ErrHandled)
+		return e.resend(ctx, ev)
 	}
 	r := &Request{Event: ev, Session: c.Session}
 	if err := e.handler.Handle(ctx, r); err != nil {
 		e.store.Abandon(ctx, c)
 		return e.apology(ev, c.Session), fmt.Errorf("process chat %d: %w", ev.ChatID, err)
+	}
+	if err := e.keepRelays(ctx, ev, r.replies); err != nil {
+		e.store.Abandon(ctx, c)
+		return e.apology(ev, c.Session), fmt.Errorf("process chat %d: %w: %w", ev.ChatID, ErrStore, err)
 	}
 	if err := e.persist(ctx, c, r); err != nil {
 		if errors.Is(err, ErrConflict) {

@@ -57,8 +57,8 @@ func (e *Engine) forget(ctx context.Context, r *Request, arg string) error {
 }
 
 // forgetAll deletes everything kept about the chat: subscription, handover
-// cases, a broadcast draft, reminders, and (when the request ends) the
-// session.
+// cases, a broadcast draft, reminders, relayed replies kept for a resend,
+// and (when the request ends) the session.
 func (e *Engine) forgetAll(ctx context.Context, r *Request) error {
 	chat := r.Event.ChatID
 	if e.subs != nil {
@@ -78,6 +78,11 @@ func (e *Engine) forgetAll(ctx context.Context, r *Request) error {
 	}
 	if e.reminders != nil {
 		if err := e.reminders.Forget(ctx, chat); err != nil {
+			return fmt.Errorf("forget chat %d: %w", chat, err)
+		}
+	}
+	if e.outbox != nil {
+		if err := e.outbox.Forget(ctx, chat); err != nil {
 			return fmt.Errorf("forget chat %d: %w", chat, err)
 		}
 	}

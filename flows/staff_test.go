@@ -26,6 +26,7 @@ type world struct {
 	ins    *memInsights
 	fb     *memFeedback
 	rems   *memReminders
+	out    *memOutbox
 	e      *flows.Engine
 }
 
@@ -35,11 +36,11 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{store: flows.NewMemStore(), subs: newMemSubs(), roster: newRoster(staffUser), cases: newMemCases(),
 		drafts: newMemDrafts(), bcasts: newMemBroadcasts(), ins: newMemInsights(), fb: newMemFeedback(),
-		rems: newMemReminders()}
+		rems: newMemReminders(), out: newMemOutbox()}
 	w.e = flows.NewEngine(flows.Config{
 		Store: w.store, Catalog: newFakeCatalog(), Text: fakeText{}, Insights: w.ins, Feedback: w.fb,
 		Subscribers: w.subs, Broadcasts: w.bcasts, Drafts: w.drafts, Roster: w.roster,
-		Cases: w.cases, StaffChat: staffChat, Reminders: w.rems, Now: func() time.Time { return testNow },
+		Cases: w.cases, StaffChat: staffChat, Reminders: w.rems, Outbox: w.out, Now: func() time.Time { return testNow },
 	})
 	for _, chat := range []int64{staffUser, person, 43} {
 		if err := w.store.Save(context.Background(), chat, flows.Session{Lang: "en", Role: flows.RoleWorker, Page: "root"}); err != nil {

@@ -404,3 +404,41 @@ func (f *memFeedback) counts() []string {
 	slices.Sort(out)
 	return out
 }
+
+// memOutbox keeps each chat's last relaying update's replies, as the Redis one does.
+type memOutbox struct {
+	mu   sync.Mutex
+	kept map[int64]keptReplies
+}
+
+type keptReplies struct {
+	update  int64
+	replies []flows.Reply
+}
+
+func newMemOutbox() *memOutbox { return &memOutbox{kept: map[int64]keptReplies{}} }
+
+func (o *memOutbox) Keep(_ context.Context, chat, update int64, replies []flows.Reply) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.kept[chat] = keptReplies{update, slices.Clone(replies)}
+	return nil
+}
+
+func (o *memOutbox) Take(_ context.Context, chat, update int64) ([]flows.Reply, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k, ok := o.kept[chat]
+	if !ok || k.update != update {
+		return nil, nil
+	}
+	delete(o.kept, chat)
+	return k.replies, nil
+}
+
+func (o *memOutbox) Forget(_ context.Context, chat int64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.kept, chat)
+	return nil
+}

@@ -92,6 +92,12 @@ func (k Keys) ChatCases(chatID int64) string {
 	return k.chat(chatID) + ":cases"
 }
 
+// Outbox is the key of the replies kept for the chat's last relaying
+// update (see flows.Outbox).
+func (k Keys) Outbox(chatID int64) string {
+	return k.chat(chatID) + ":o"
+}
+
 // Reminders is the key of the chat's reminders.
 func (k Keys) Reminders(chatID int64) string {
 	return k.chat(chatID) + ":r"

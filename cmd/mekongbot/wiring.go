@@ -95,6 +95,7 @@ func openApp(ctx context.Context, c appConfig, log *slog.Logger, notice io.Write
 		StaffChat:   c.StaffChat,
 		StaffLang:   c.StaffLang,
 		Reminders:   a.reminders,
+		Outbox:      redisstore.NewOutbox(client, c.Prefix),
 		Now:         c.Now,
 		Log:         log,
 	})
