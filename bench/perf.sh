@@ -8,6 +8,8 @@
 #   bench/perf.sh                    the three rows, 2000 people, 20 active, 20 s each
 #   PEOPLE=200 DURATION=5s bench/perf.sh
 #   OUT=/tmp/perf bench/perf.sh      keep the reports and the CPU profile there
+#   THINK=1s bench/perf.sh           each person pauses 1 s before each step (latency at
+#                                    20 people active, not the most the bot can take)
 #
 # Run it from the repository root on a quiet machine.
 set -eu
@@ -16,6 +18,7 @@ PEOPLE=${PEOPLE:-2000}
 ACTIVE=${ACTIVE:-20}
 WARMUP=${WARMUP:-5s}
 DURATION=${DURATION:-20s}
+THINK=${THINK:-0s}
 OUT=${OUT:-$(mktemp -d)}
 WORK=$(mktemp -d)
 mkdir -p "$OUT"
@@ -45,7 +48,7 @@ load() {
 	shift
 	echo "== $name"
 	"$WORK/mekongbot-load" -bin "$WORK/mekongbot" -people "$PEOPLE" -active "$ACTIVE" \
-		-warmup "$WARMUP" -duration "$DURATION" "$@" | tee "$OUT/$name.txt"
+		-warmup "$WARMUP" -duration "$DURATION" -think "$THINK" "$@" | tee "$OUT/$name.txt"
 }
 
 redis 6391

@@ -110,6 +110,7 @@ type conf struct {
 	Dial, Read, Write time.Duration
 	Pool              int
 	ContextTimeouts   bool
+	Protocol          int
 }
 
 func TestOpenDefaults(t *testing.T) {
@@ -118,8 +119,9 @@ func TestOpenDefaults(t *testing.T) {
 		query string
 		want  conf
 	}{
-		{"", conf{2 * time.Second, time.Second, time.Second, 8, true}},
-		{"?dial_timeout=5s&read_timeout=3&pool_size=3", conf{5 * time.Second, 3 * time.Second, time.Second, 3, true}},
+		{"", conf{2 * time.Second, time.Second, time.Second, 8, true, 2}},
+		{"?dial_timeout=5s&read_timeout=3&pool_size=3", conf{5 * time.Second, 3 * time.Second, time.Second, 3, true, 2}},
+		{"?protocol=3", conf{2 * time.Second, time.Second, time.Second, 8, true, 3}},
 	}
 	for _, tc := range tests {
 		client, err := redisstore.Open(openCtx(t, 5*time.Second), "redis://"+mr.Addr()+tc.query)
@@ -127,7 +129,7 @@ func TestOpenDefaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := client.(*redis.Client).Options()
-		got := conf{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.ContextTimeoutEnabled}
+		got := conf{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.ContextTimeoutEnabled, o.Protocol}
 		if got != tc.want {
 			t.Errorf("query %q: got %+v, want %+v", tc.query, got, tc.want)
 		}
