@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"mekongbot/bot/wait"
 )
 
 // FloodLimits slow down one chat that sends too much too fast, so that it
@@ -132,7 +134,7 @@ func (g *floodGate) release(key int64, c *floodChat) {
 	defer g.wg.Done()
 	for {
 		r := c.lim.Reserve()
-		if sleep(g.ctx, r.Delay()) != nil {
+		if wait.Sleep(g.ctx, r.Delay()) != nil {
 			return // stopping: held updates stay journalled for the next start
 		}
 		g.mu.Lock()

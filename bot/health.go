@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"mekongbot/bot/wait"
 )
 
 const (
@@ -111,7 +113,7 @@ func (h *health) waitUp(ctx context.Context) (at, ok bool) {
 		if h.ok(ctx) {
 			return first, true
 		}
-		if sleep(ctx, pingEvery) != nil {
+		if wait.Sleep(ctx, pingEvery) != nil {
 			return false, false
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"mekongbot/bot/wait"
 	"mekongbot/flows"
 )
 
@@ -278,7 +279,7 @@ func (in *intake) run(id int, job func(), a *attempt) {
 		}
 		if at {
 			healthy++
-			if sleep(in.work, backoff(healthy)) != nil {
+			if wait.Sleep(in.work, backoff(healthy)) != nil {
 				in.unclaim(id)
 				return
 			}

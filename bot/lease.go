@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"mekongbot/bot/wait"
 )
 
 // Lease is the right to poll, held by one process at a time
@@ -68,7 +70,7 @@ func (b *Bot) awaitLease(ctx context.Context, in *intake) (token int64, ok bool)
 		case ctx.Err() == nil:
 			in.health.failed(err)
 		}
-		if sleep(ctx, b.cfg.LeaseTTL/5) != nil {
+		if wait.Sleep(ctx, b.cfg.LeaseTTL/5) != nil {
 			return 0, false
 		}
 	}
@@ -119,7 +121,7 @@ func (b *Bot) lead(ctx context.Context, in *intake, token int64) error {
 func (b *Bot) keepLease(ctx context.Context, token int64, lose context.CancelFunc) {
 	ttl, every := b.cfg.LeaseTTL, b.cfg.LeaseTTL/5
 	renewed := time.Now()
-	for sleep(ctx, every) == nil {
+	for wait.Sleep(ctx, every) == nil {
 		start := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, every)
 		held, err := b.cfg.Lease.Renew(rctx, token, ttl)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"mekongbot/bot/wait"
 )
 
 // ErrUnauthorized means Telegram refused the token: retrying cannot help.
@@ -44,7 +46,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	offset, failures := p.offset, 0
 	for ctx.Err() == nil {
 		if p.ready != nil && !p.ready(ctx) {
-			_ = sleep(ctx, time.Second) // the outage is logged where it is seen
+			_ = wait.Sleep(ctx, time.Second) // the outage is logged where it is seen
 			continue
 		}
 		batch, err := p.fetch(offset)
@@ -53,7 +55,7 @@ func (p *Poller) Run(ctx context.Context) error {
 				return ErrUnauthorized
 			}
 			failures++
-			if sleep(ctx, p.pause(err, failures)) != nil {
+			if wait.Sleep(ctx, p.pause(err, failures)) != nil {
 				return nil
 			}
 			continue

@@ -13,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"golang.org/x/time/rate"
 
+	"mekongbot/bot/wait"
 	"mekongbot/flows"
 )
 
@@ -206,12 +207,12 @@ func (s *Sender) call(ctx context.Context, chatID int64, c tgbotapi.Chattable, b
 		if chatID != 0 && s.spent != nil && (!bulk || attempt > 1) {
 			s.spent(1)
 		}
-		wait, retry := s.retryAfter(method, err, attempt)
+		pause, retry := s.retryAfter(method, err, attempt)
 		if !retry || ctx.Err() != nil {
 			s.noteGone(chatID, err)
 			return resp, err
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return nil, err
 		}
 	}
@@ -320,17 +321,6 @@ func (s *Sender) sweep(now time.Time) {
 
 func backoff(attempt int) time.Duration {
 	return time.Duration(100<<attempt) * time.Millisecond // 200ms, 400ms, ... 3.2s
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func methodName(c tgbotapi.Chattable) string {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"mekongbot/bot/wait"
 )
 
 // Webhook is the configuration of webhook mode: Telegram POSTs each update
@@ -160,7 +162,7 @@ func (in *intake) handleNow(ctx context.Context, u tgbotapi.Update) (code, retry
 		}
 		in.bot.cfg.Metrics.retried()
 		in.health.recheck()
-		if !in.health.ok(ctx) || sleep(ctx, backoff(healthy+1)) != nil {
+		if !in.health.ok(ctx) || wait.Sleep(ctx, backoff(healthy+1)) != nil {
 			return http.StatusServiceUnavailable, 0
 		}
 	}
@@ -204,11 +206,11 @@ func (b *Bot) setWebhook(ctx context.Context) error {
 		if attempt >= maxAttempts || apiErr != nil && !apiErr.Temporary() {
 			return fmt.Errorf("set webhook: %w", Redact(err, b.cfg.Token))
 		}
-		wait := backoff(attempt)
+		pause := backoff(attempt)
 		if apiErr != nil && apiErr.RetryAfter > 0 {
-			wait = time.Duration(apiErr.RetryAfter) * time.Second
+			pause = time.Duration(apiErr.RetryAfter) * time.Second
 		}
-		if sleep(ctx, wait) != nil {
+		if wait.Sleep(ctx, pause) != nil {
 			return fmt.Errorf("set webhook: %w", ctx.Err())
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"mekongbot/bot/wait"
 )
 
 const (
@@ -105,7 +107,7 @@ func (b *Budget) Take(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := sleep(ctx, time.Until(at)); err != nil {
+		if err := wait.Sleep(ctx, time.Until(at)); err != nil {
 			return err
 		}
 		// Woken too late (a stall, a busy machine): every sender woken with
@@ -166,13 +168,13 @@ func (b *Budget) reserve(ctx context.Context) error {
 	if len(res) != 2 {
 		return fmt.Errorf("reserve %d sends: unexpected answer %v", n, res)
 	}
-	wait := time.Duration(res[1]) * time.Microsecond
+	pause := time.Duration(res[1]) * time.Microsecond
 	if res[0] == 0 {
-		return sleep(ctx, wait)
+		return wait.Sleep(ctx, pause)
 	}
 	// The reply's arrival stands for the script's "now": slots fall a
 	// little late rather than early.
-	first := time.Now().Add(wait)
+	first := time.Now().Add(pause)
 	b.mu.Lock()
 	for i := range int(res[0]) {
 		b.slots = append(b.slots, first.Add(time.Duration(i)*b.interval))
@@ -208,19 +210,5 @@ func (b *Budget) flush() {
 	if err != nil {
 		// Dropped, not retried: a Redis outage must not pile up debt.
 		b.log.Warn("broadcast budget: count interactive sends", "sends", n, "err", err)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

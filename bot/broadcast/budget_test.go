@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"mekongbot/bot/wait"
 )
 
 // TestBudgetSharedRate: four processes (separate Budgets on one Redis), each
@@ -56,7 +58,7 @@ func TestBudgetSharedRate(t *testing.T) {
 			})
 		}
 		wg.Go(func() {
-			for sleep(ctx, time.Second/interactive*processes) == nil {
+			for wait.Sleep(ctx, time.Second/interactive*processes) == nil {
 				send()
 				b.Consume(1)
 			}

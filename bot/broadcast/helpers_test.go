@@ -20,6 +20,7 @@ import (
 	"mekongbot/bot/redisstore"
 	"mekongbot/bot/redisstore/redistest"
 	"mekongbot/bot/telegramtest"
+	"mekongbot/bot/wait"
 	"mekongbot/flows"
 )
 
@@ -70,7 +71,7 @@ func (s *httpSender) chatTurn(ctx context.Context, chatID int64) error {
 	}
 	s.last[chatID] = at
 	s.mu.Unlock()
-	return sleep(ctx, time.Until(at))
+	return wait.Sleep(ctx, time.Until(at))
 }
 
 // apiError is a Bot API answer with ok=false.
@@ -149,17 +150,17 @@ func (s *httpSender) retrying(ctx context.Context, method string, p url.Values) 
 		if err == nil || attempt == senderAttempts || ctx.Err() != nil {
 			return res, err
 		}
-		wait := time.Duration(100<<attempt) * time.Millisecond
+		pause := time.Duration(100<<attempt) * time.Millisecond
 		var e *apiError
 		if errors.As(err, &e) {
 			switch {
 			case e.code == 429:
-				wait = time.Duration(max(1, e.retryAfter)) * time.Second
+				pause = time.Duration(max(1, e.retryAfter)) * time.Second
 			case e.code < 500:
 				return nil, err
 			}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return nil, err
 		}
 		s.consume(1) // a retry is a call Take did not count

@@ -13,6 +13,7 @@ import (
 
 	"mekongbot/bot/redisstore"
 	"mekongbot/bot/redisstore/redistest"
+	"mekongbot/bot/wait"
 )
 
 // The child process of the kill test is this test binary re-run with
@@ -63,7 +64,7 @@ func TestHelperRunner(t *testing.T) {
 			if d, err := store.Details(ctx, id); err == nil && d.Reported {
 				cancel()
 			}
-			_ = sleep(ctx, 50*time.Millisecond)
+			_ = wait.Sleep(ctx, 50*time.Millisecond)
 		}
 	}()
 	if err := r.Run(ctx); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"mekongbot/bot/wait"
 	"mekongbot/flows"
 )
 
@@ -179,7 +180,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	for {
 		r.tick(ctx)
-		if sleep(ctx, r.cfg.Poll) != nil {
+		if wait.Sleep(ctx, r.cfg.Poll) != nil {
 			break
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mekongbot/bot/wait"
 )
 
 // releaseTimeout bounds the Redis calls made after ctx ended: marking the
@@ -23,7 +25,7 @@ func (r *Runner) feed(ctx context.Context, tasks chan<- task, queued *atomic.Int
 	defer close(tasks)
 	for ctx.Err() == nil {
 		if queued.Load() >= int64(r.cfg.Workers) {
-			_ = sleep(ctx, feedPause)
+			_ = wait.Sleep(ctx, feedPause)
 			continue
 		}
 		rw := r.claimNext(ctx)

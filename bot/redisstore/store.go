@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"mekongbot/bot/wait"
 	"mekongbot/flows"
 )
 
@@ -158,7 +159,7 @@ func (s *Store) Claim(ctx context.Context, chatID int64) (flows.Claim, error) {
 			}
 			return s.claimed(c, raw, found), nil
 		}
-		if err := sleepCtx(ctx, pause); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return c, fmt.Errorf("claim session %d: the chat stays locked: %w", chatID, err)
 		}
 	}
@@ -251,15 +252,3 @@ func (s *Store) DropCache() { s.cache.clear() }
 // DecodeFailures is how many loaded values failed to decode and were treated
 // as not found since the Store was created.
 func (s *Store) DecodeFailures() uint64 { return s.decodeFailures.Load() }
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"mekongbot/bot/redisstore"
+	"mekongbot/bot/wait"
 	"mekongbot/flows"
 )
 
@@ -132,7 +133,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 // sent then are handed back to the other processes. It returns nil.
 func (r *Runner) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		if r.round(ctx) < r.cfg.Workers && sleep(ctx, r.cfg.Poll) != nil {
+		if r.round(ctx) < r.cfg.Workers && wait.Sleep(ctx, r.cfg.Poll) != nil {
 			break
 		}
 	}
@@ -265,15 +266,4 @@ func randomToken() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // never fails
 	return hex.EncodeToString(b)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

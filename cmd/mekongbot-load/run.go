@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"mekongbot/bot/redisstore"
+	"mekongbot/bot/wait"
 )
 
 // Options say what to run and how hard.
@@ -124,7 +125,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 			l.Stop()
 		}
 	}()
-	if err := sleep(ctx, r.o.Warmup); err != nil {
+	if err := wait.Sleep(ctx, r.o.Warmup); err != nil {
 		return nil, err
 	}
 	before, err := r.snapshot(ctx)
@@ -132,7 +133,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	profiled := r.startProfile()
-	if err := sleep(ctx, r.o.Duration); err != nil {
+	if err := wait.Sleep(ctx, r.o.Duration); err != nil {
 		return nil, err
 	}
 	after, err := r.snapshot(ctx)
@@ -322,17 +323,6 @@ func loadAverage() float64 {
 	f, _, _ := strings.Cut(string(b), " ")
 	v, _ := strconv.ParseFloat(f, 64)
 	return v
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func randomHex(n int) string {
