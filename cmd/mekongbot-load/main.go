@@ -62,7 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	fs.IntVar(&o.People, "people", 2000, "simulated people")
 	fs.IntVar(&o.Active, "active", 20, "people mid-conversation at once")
 	fs.IntVar(&o.Depth, "depth", 3, "pages a person opens per visit")
-	fs.DurationVar(&o.Think, "think", 0, "pause before each step")
+	fs.DurationVar(&o.Think, "think", 0, "pause before each step, on average (each is drawn between 0.5 and 1.5 times it)")
 	fs.DurationVar(&o.Warmup, "warmup", 5*time.Second, "load before the measured window")
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "the measured window")
 	fs.DurationVar(&o.StepTimeout, "step-timeout", 30*time.Second, "a step with no reply by then is lost")

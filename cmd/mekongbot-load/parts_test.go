@@ -134,3 +134,18 @@ func TestPersonChecksEveryReply(t *testing.T) {
 		t.Error("a reply to an unknown chat was taken")
 	}
 }
+
+func TestJitterStaysAroundThePause(t *testing.T) {
+	const d = time.Second
+	var sum time.Duration
+	for range 1000 {
+		j := jitter(d)
+		if j < d/2 || j >= 3*d/2 {
+			t.Fatalf("jitter(%v) = %v, want in [%v, %v)", d, j, d/2, 3*d/2)
+		}
+		sum += j
+	}
+	if mean := sum / 1000; mean < 900*time.Millisecond || mean > 1100*time.Millisecond {
+		t.Errorf("mean pause %v, want about %v", mean, d)
+	}
+}

@@ -179,10 +179,17 @@ func (w *walker) press(p *person, msgID int, data, name string, expect ...func(r
 	return w.do(p, &step{name: name, expect: expect}, func(id int64) []byte { return callbackUpdate(id, p, msgID, data) })
 }
 
+// jitter draws a pause between half and one and a half times d: people
+// do not act in step, and with one fixed pause the walkers, started
+// together, would send their updates in bursts of -active at once.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d)
+}
+
 // do makes the step's update available and waits for its replies.
 func (w *walker) do(p *person, st *step, build func(id int64) []byte) ([]reply, error) {
 	if d := w.load.opts.think; d > 0 {
-		time.Sleep(d)
+		time.Sleep(jitter(d))
 	}
 	p.begin(st, func() time.Time { return w.load.api.Enqueue(p.id, build) })
 	timer := time.NewTimer(w.load.opts.stepTimeout)
