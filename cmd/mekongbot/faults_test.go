@@ -302,7 +302,8 @@ func TestFaultKillDuringStream(t *testing.T) {
 // TestFaultLeaderKilled runs two bot processes on one Redis key prefix:
 // one polls, the other stands by. The poller is killed (SIGKILL) while 50
 // people send 150 messages; the other takes the polling lease over once it
-// expires, replays what the dead one accepted, and answers everything.
+// expires and replays what the dead one accepted: no update is lost and
+// none answered twice (a reply in flight at the kill may be lost).
 func TestFaultLeaderKilled(t *testing.T) {
 	api := telegramtest.New(t, testToken)
 	spec := redistest.Spec(t)
@@ -337,10 +338,14 @@ func TestFaultLeaderKilled(t *testing.T) {
 	r := s.tally()
 	t.Logf("leader kill test: sent %d, answered %d, lost %d, doubled %d; %d getUpdates answered 409",
 		r.sent, r.answered, r.lost, r.doubled, countStatus(api, http.StatusConflict))
-	if r.lost != 0 {
-		t.Errorf("%d messages lost; log of the standby:\n%s", r.lost, tail(other.logs(), 3000))
+	// As in TestFaultKillDuringStream: the session records an update as
+	// handled before its replies go out, so the kill may lose the answers
+	// the 16 workers were sending (never a relayed message: those are kept
+	// in the outbox), and answers none twice.
+	if r.lost > 16 {
+		t.Errorf("%d messages lost by one kill; log of the standby:\n%s", r.lost, tail(other.logs(), 3000))
 	}
-	if r.doubled > 16 { // see TestFaultKillDuringStream
+	if r.doubled != 0 {
 		t.Errorf("%d answers doubled by one kill", r.doubled)
 	}
 	if left := s.unhandled(t, spec, env["REDIS_KEY_PREFIX"]); len(left) != 0 {
