@@ -173,13 +173,15 @@ func (in *intake) handleNow(ctx context.Context, u tgbotapi.Update) (code, retry
 // runWebhook registers the webhook and takes updates from WebhookHandler
 // until ctx ends. It never calls getUpdates.
 func (b *Bot) runWebhook(ctx context.Context, in *intake) error {
+	// Open before registering: Telegram may post the first update before
+	// setWebhook's answer arrives.
+	b.hook.open(in)
+	defer b.hook.close()
 	if err := b.setWebhook(ctx); err != nil {
 		return err
 	}
-	b.hook.open(in)
 	b.log.Info("webhook set: receiving updates")
 	<-ctx.Done()
-	b.hook.close()
 	return nil
 }
 
