@@ -66,11 +66,8 @@ func newSingleClient(spec string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	setDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize)
+	setDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.Protocol)
 	o.ContextTimeoutEnabled = true
-	if o.Protocol == 0 {
-		o.Protocol = resp2
-	}
 	return redis.NewClient(o), nil
 }
 
@@ -79,11 +76,8 @@ func newFailoverClient(spec string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	setDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize)
+	setDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.Protocol)
 	o.ContextTimeoutEnabled = true
-	if o.Protocol == 0 {
-		o.Protocol = resp2
-	}
 	return redis.NewFailoverClient(o), nil
 }
 
@@ -92,11 +86,8 @@ func newClusterClient(spec string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	setDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize)
+	setDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolSize, &o.Protocol)
 	o.ContextTimeoutEnabled = true
-	if o.Protocol == 0 {
-		o.Protocol = resp2
-	}
 	return redis.NewClusterClient(o), nil
 }
 
@@ -138,12 +129,14 @@ func withScheme(addr string) string {
 	return "redis://" + addr
 }
 
-// setDefaults fills the timeouts and pool size the URL left unset (zero).
-func setDefaults(dial, read, write *time.Duration, pool *int) {
+// setDefaults fills the timeouts, pool size and protocol the URL left
+// unset (zero).
+func setDefaults(dial, read, write *time.Duration, pool, protocol *int) {
 	orDefault(dial, dialTimeout)
 	orDefault(read, ioTimeout)
 	orDefault(write, ioTimeout)
 	orDefault(pool, poolSize)
+	orDefault(protocol, resp2)
 }
 
 func orDefault[T comparable](p *T, v T) {
