@@ -42,12 +42,7 @@ func TestRedisRoundTripsAndSessionSize(t *testing.T) {
 	p := &person{t: t, api: api, id: 1234567890, lang: "en"}
 	menu := p.chooseRole(p.press(p.command("/start"), "l:en"), "r:w")
 
-	perUpdate := measure(t, c, proxy, "polling, one update per batch", func() int {
-		for _, data := range buttonWalk {
-			menu = p.press(menu, data)
-		}
-		return len(buttonWalk)
-	})
+	perUpdate := walkCost(t, c, proxy, "polling, one update per batch", p, menu)
 	if perUpdate > 3+slack(len(buttonWalk)) {
 		t.Errorf("%.2f Redis round trips per lone update, want at most 3", perUpdate)
 	}
@@ -72,6 +67,17 @@ func slack(n int) float64 { return 1 / float64(n) }
 
 // buttonWalk is a person reading: pages, back, the menu, sources.
 var buttonWalk = []string{"p:pre", "p:pre.fees", "p:pre.fees.zero", "b", "b", "m", "p:rights", "p:rights.docs", "s:rights.docs", "m"}
+
+// walkCost measures buttonWalk pressed by p, starting from menu.
+func walkCost(t *testing.T, c *redis.Client, proxy *tripCounter, what string, p *person, menu telegramtest.Sent) float64 {
+	t.Helper()
+	return measure(t, c, proxy, what, func() int {
+		for _, data := range buttonWalk {
+			menu = p.press(menu, data)
+		}
+		return len(buttonWalk)
+	})
+}
 
 // measure runs updates (which returns how many it sent) with the counters
 // reset, logs what they cost and returns the round trips per update, health
@@ -115,12 +121,7 @@ func TestRedisRoundTripsWebhook(t *testing.T) {
 	p := &person{t: t, api: api, id: 1234567890, lang: "en"}
 	menu := p.chooseRole(p.press(p.command("/start"), "l:en"), "r:w")
 
-	perUpdate := measure(t, c, proxy, "webhook", func() int {
-		for _, data := range buttonWalk {
-			menu = p.press(menu, data)
-		}
-		return len(buttonWalk)
-	})
+	perUpdate := walkCost(t, c, proxy, "webhook", p, menu)
 	if perUpdate > 2+slack(len(buttonWalk)) {
 		t.Errorf("%.2f Redis round trips per update in webhook mode, want at most 2", perUpdate)
 	}
